@@ -1,0 +1,55 @@
+package digest
+
+import "errors"
+
+// Sentinel errors, one per outcome a caller may want to count. Server-side
+// errors wrap one of these with a fixed detail; no error message of this
+// package ever contains a password, an HA1, a response hash or any value the
+// client sent (so a log line built from one cannot be used for injection).
+var (
+	// ErrNoCredentials: the request carried no Authorization header. This is
+	// the normal first step of every Digest exchange.
+	ErrNoCredentials = errors.New("digest: no credentials")
+	// ErrMalformed: the Authorization or WWW-Authenticate header does not
+	// parse, or a required directive is missing.
+	ErrMalformed = errors.New("digest: malformed header")
+	// ErrUnsupported: a scheme, algorithm or qop this side does not accept,
+	// including Basic where it is not allowed.
+	ErrUnsupported = errors.New("digest: unsupported authentication")
+	// ErrMismatch: realm, opaque or uri do not match the challenge or the
+	// request.
+	ErrMismatch = errors.New("digest: authorization does not match the request")
+	// ErrBadNonce: the nonce was not issued under any of the server's
+	// secrets and the response did not verify either. Many of these point
+	// at forged nonces or at nodes configured with different secrets.
+	ErrBadNonce = errors.New("digest: nonce not issued by this server")
+	// ErrBadCredentials: unknown user or wrong password. On the client side:
+	// the server refused credentials computed for a fresh challenge.
+	ErrBadCredentials = errors.New("digest: bad credentials")
+	// ErrStale: the credentials were right but the nonce can no longer be
+	// used (expired, unknown to this node, or dropped from the replay
+	// tracker). Answer with a challenge carrying stale=true.
+	ErrStale = errors.New("digest: stale nonce")
+	// ErrReplay: a nonce count at or below one already accepted for that
+	// nonce.
+	ErrReplay = errors.New("digest: nonce count replayed")
+)
+
+// authErrors are the outcomes that call for a fresh challenge; anything else
+// Authenticate returns is an internal failure (the credential lookup).
+var authErrors = []error{
+	ErrNoCredentials, ErrMalformed, ErrUnsupported, ErrMismatch,
+	ErrBadNonce, ErrBadCredentials, ErrStale, ErrReplay,
+}
+
+// IsAuthError reports whether err is an authentication outcome (answer with
+// 401) rather than an internal failure such as an unreachable credential
+// store (answer with 5xx).
+func IsAuthError(err error) bool {
+	for _, e := range authErrors {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
