@@ -1,0 +1,363 @@
+// Package agent builds and runs one Gatewarden CPE agent in-process: the
+// TR-181 tree on a platform, the CWMP session with the ACS, and the
+// connection-request listener. cmd/cpe-agent is a thin wrapper around it,
+// and the testbench runs thousands of agents in one process through it.
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"gatewarden/cpe-agent/internal/clock"
+	"gatewarden/cpe-agent/internal/connreq"
+	"gatewarden/cpe-agent/internal/model"
+	"gatewarden/cpe-agent/internal/platform"
+	"gatewarden/cpe-agent/internal/platform/sim"
+	"gatewarden/cpe-agent/internal/session"
+	"gatewarden/cpe-agent/internal/store"
+	"gatewarden/protocol/buildinfo"
+)
+
+// StateFile is the bbolt file's name inside the data directory.
+const StateFile = "state.db"
+
+// connReqPathFile keeps the listener's random path across restarts, so
+// ConnectionRequestURL (an actively notified parameter) stays put.
+const connReqPathFile = "connreq-path"
+
+// Option adjusts how an agent is built.
+type Option func(*options)
+
+type options struct {
+	logger       *slog.Logger
+	clk          clock.Clock
+	platform     func(cfg Config, clk clock.Clock) (platform.Platform, error)
+	onSessionEnd func(session.Result)
+	sessionTune  func(*session.Options)
+}
+
+// WithLogger sends the agent's logs to l.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithClock drives retries, periodic informs, uptime and polling from c
+// (tests use a fake clock).
+func WithClock(c clock.Clock) Option { return func(o *options) { o.clk = c } }
+
+// WithSessionObserver sees every session's outcome; it must not block.
+func WithSessionObserver(fn func(session.Result)) Option {
+	return func(o *options) { o.onSessionEnd = fn }
+}
+
+// Agent is one running agent.
+type Agent struct {
+	cfg   Config
+	opts  options
+	log   *slog.Logger
+	st    *store.Store
+	roots *x509.CertPool
+
+	mu      sync.Mutex
+	current *instance
+}
+
+// instance is what one (simulated) boot of the device runs; a reboot on
+// the sim platform builds a new one over the same store.
+type instance struct {
+	plat   platform.Platform
+	tree   *model.Tree
+	client *session.Client
+	ln     *connreq.Listener
+	crURL  string
+}
+
+// New checks cfg and opens the state file. It fails early, with a message
+// that says what to do, when the data directory cannot hold bbolt.
+func New(cfg Config, opt ...Option) (*Agent, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	o := options{clk: clock.Real()}
+	for _, f := range opt {
+		f(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.platform == nil {
+		o.platform = builtinPlatform
+	}
+	a := &Agent{cfg: cfg, opts: o, log: o.logger}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ACS CA bundle: %w", err)
+		}
+		a.roots = x509.NewCertPool()
+		if !a.roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ACS CA bundle %s: no PEM certificate in it", cfg.CAFile)
+		}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, StateFile), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a.st = st
+	return a, nil
+}
+
+// builtinPlatform picks the platform named in the configuration. The
+// Linux platform arrives with its own issue; until then it is refused
+// with a clear message rather than faked.
+func builtinPlatform(cfg Config, clk clock.Clock) (platform.Platform, error) {
+	switch cfg.Platform {
+	case "sim":
+		return sim.New(sim.Options{DataDir: cfg.DataDir, Identity: cfg.identity(), Clock: clk})
+	default:
+		return nil, fmt.Errorf("platform %q is not available in this build (use --platform sim)", cfg.Platform)
+	}
+}
+
+func (c Config) identity() model.Identity {
+	sw := c.SoftwareVersion
+	if sw == "" {
+		sw = strings.TrimPrefix(buildinfo.String(), "v")
+	}
+	return model.Identity{
+		Manufacturer:    c.Manufacturer,
+		ManufacturerOUI: c.OUI,
+		ModelName:       c.ModelName,
+		ProductClass:    c.ProductClass,
+		SerialNumber:    c.Serial,
+		HardwareVersion: c.HardwareVersion,
+		SoftwareVersion: sw,
+	}
+}
+
+// Run runs the agent until ctx ends. On the sim platform a Reboot or
+// FactoryReset from the ACS restarts the agent in-process, as the device
+// would come back after a reboot; on a real device Run returns and the
+// system reboots under it.
+func (a *Agent) Run(ctx context.Context) error {
+	defer a.st.Close()
+	for {
+		err := a.runOnce(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, session.ErrRebooted), errors.Is(err, session.ErrFactoryReset):
+			if a.cfg.Platform != "sim" {
+				return err
+			}
+			a.log.Info("restarting after a simulated reboot")
+		default:
+			return err
+		}
+	}
+}
+
+func (a *Agent) runOnce(ctx context.Context) error {
+	plat, err := a.opts.platform(a.cfg, a.opts.clk)
+	if err != nil {
+		return err
+	}
+	reg, err := platform.Registry(plat, model.ManagementDefaults{
+		URL:                    a.cfg.ACSURL,
+		Username:               a.cfg.ACSUsername,
+		Password:               a.cfg.ACSPassword,
+		PeriodicInformInterval: uint32(a.cfg.PeriodicInformInterval.Seconds()),
+	})
+	if err != nil {
+		return fmt.Errorf("data model: %w", err)
+	}
+
+	// The tree reports value changes to the session, which is built after
+	// it: the closure reads the client once it exists.
+	var client *session.Client
+	var clientMu sync.Mutex
+	tree, err := model.New(ctx, reg, model.Options{
+		Store: a.st,
+		Clock: a.opts.clk,
+		OnValueChange: func(active bool) {
+			clientMu.Lock()
+			c := client
+			clientMu.Unlock()
+			if c != nil {
+				c.ValueChanged(active)
+			}
+		},
+		Logger: a.log.With("component", "model"),
+	})
+	if err != nil {
+		return fmt.Errorf("data model: %w", err)
+	}
+	defer tree.Close()
+
+	path, err := a.connReqPath()
+	if err != nil {
+		return err
+	}
+	ln, err := connreq.Listen(connreq.Options{
+		Addr: a.cfg.ConnReqAddr,
+		Path: path,
+		Credentials: func(ctx context.Context) (string, string, error) {
+			u, err := tree.Value(ctx, "Device.ManagementServer.ConnectionRequestUsername")
+			if err != nil {
+				return "", "", err
+			}
+			p, err := tree.Value(ctx, "Device.ManagementServer.ConnectionRequestPassword")
+			return u, p, err
+		},
+		Trigger: func() {
+			clientMu.Lock()
+			c := client
+			clientMu.Unlock()
+			if c != nil {
+				c.ConnectionRequest()
+			}
+		},
+		Clock:  a.opts.clk,
+		Logger: a.log.With("component", "connreq"),
+	})
+	if err != nil {
+		return fmt.Errorf("connection-request listener: %w", err)
+	}
+	defer ln.Close()
+	crURL := ln.URL(connReqHost(plat, ln.Addr()))
+	if err := tree.SetLocal(ctx, map[string]string{
+		"Device.ManagementServer.ConnectionRequestURL": crURL,
+	}); err != nil {
+		return fmt.Errorf("publishing the connection-request URL: %w", err)
+	}
+
+	sopts := session.Options{
+		Model:        tree,
+		Store:        a.st,
+		Platform:     &resetter{plat: plat, st: a.st},
+		BootID:       plat.BootID,
+		OnNewBoot:    tree.DiscardPendingChanges,
+		OnSessionEnd: a.opts.onSessionEnd,
+		Clock:        a.opts.clk,
+		RootCAs:      a.roots,
+		Logger:       a.log,
+	}
+	if a.opts.sessionTune != nil {
+		a.opts.sessionTune(&sopts)
+	}
+	c, err := session.New(sopts)
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	clientMu.Lock()
+	client = c
+	clientMu.Unlock()
+
+	a.mu.Lock()
+	a.current = &instance{plat: plat, tree: tree, client: c, ln: ln, crURL: crURL}
+	a.mu.Unlock()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = tree.Run(runCtx) }()
+	go func() { defer wg.Done(); _ = ln.Serve(runCtx) }()
+	a.log.Info("agent running", "platform", plat.Name(), "acs", redactURL(a.cfg.ACSURL),
+		"connreq", ln.Addr().String(), "version", buildinfo.String())
+	err = c.Run(runCtx)
+	cancel()
+	ln.Close()
+	wg.Wait()
+	return err
+}
+
+// resetter gives the session the device's reboot and factory reset; the
+// agent's own state is wiped here because only the agent knows its store.
+type resetter struct {
+	plat platform.Platform
+	st   *store.Store
+}
+
+func (r *resetter) Reboot(ctx context.Context) error { return r.plat.Reboot(ctx) }
+
+func (r *resetter) FactoryReset(ctx context.Context) error {
+	if err := r.st.Wipe(nil); err != nil {
+		return fmt.Errorf("factory reset: %w", err)
+	}
+	return r.plat.FactoryReset(ctx)
+}
+
+func (a *Agent) connReqPath() (string, error) {
+	file := filepath.Join(a.cfg.DataDir, connReqPathFile)
+	b, err := os.ReadFile(file)
+	if err == nil {
+		p := strings.TrimSpace(string(b))
+		if strings.HasPrefix(p, "/") && len(p) > 1 {
+			return p, nil
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("connection-request path: %w", err)
+	}
+	var r [16]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", fmt.Errorf("connection-request path: %w", err)
+	}
+	p := "/" + hex.EncodeToString(r[:])
+	if err := os.WriteFile(file, []byte(p+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("connection-request path: %w", err)
+	}
+	return p, nil
+}
+
+// connReqHost is the host the ACS should use to reach the listener: the
+// platform's WAN address when it knows one, else the listener's own
+// address, with loopback standing in for a wildcard on the sim.
+func connReqHost(plat platform.Platform, addr net.Addr) string {
+	if w, ok := plat.(interface{ WANAddress() string }); ok && w.WANAddress() != "" {
+		return w.WANAddress()
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "127.0.0.1"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		return "127.0.0.1"
+	}
+	return host
+}
+
+// ConnectionRequestURL is the URL the agent publishes, or "" before Run
+// has started the listener.
+func (a *Agent) ConnectionRequestURL() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.current == nil {
+		return ""
+	}
+	return a.current.crURL
+}
+
+// redactURL drops userinfo so credentials in a URL never reach a log.
+func redactURL(raw string) string {
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest := raw[i+3:]
+		if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexAny(rest+"/", "/") {
+			return raw[:i+3] + rest[at+1:]
+		}
+	}
+	return raw
+}

@@ -1,0 +1,192 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatewarden/cpe-agent/internal/uci"
+)
+
+// DefaultConfigPath is where routers keep the agent's settings; OpenWrt's
+// uci tools edit the same file.
+const DefaultConfigPath = "/etc/config/gatewarden"
+
+// Config is everything an operator or a package can set. The command line
+// overrides the file; the file overrides the defaults.
+type Config struct {
+	Platform    string // "linux" or "sim"
+	ACSURL      string
+	ACSUsername string
+	ACSPassword string // secret: never logged
+	DataDir     string
+	Serial      string
+	// ConnReqAddr is the connection-request listener's address (":7547").
+	ConnReqAddr string
+	// LocalAddr is the field-engineer page's address; empty means the LAN
+	// address chosen by the platform.
+	LocalAddr string
+	MQTTURL   string
+	// CAFile is a PEM bundle trusted for the ACS instead of the system roots.
+	CAFile string
+	// MemoryLimit is the Go runtime's soft memory limit in bytes; 0 keeps the
+	// default chosen for small routers.
+	MemoryLimit int64
+	LogLevel    string
+	// Identity reported in DeviceInfo and the Inform's DeviceId.
+	Manufacturer    string
+	OUI             string
+	ProductClass    string
+	ModelName       string
+	HardwareVersion string
+	SoftwareVersion string
+	// PeriodicInformInterval is the factory default; the ACS may change it.
+	PeriodicInformInterval time.Duration
+}
+
+// DefaultConfig returns the factory settings.
+func DefaultConfig() Config {
+	return Config{
+		Platform:               "linux",
+		DataDir:                "/etc/gatewarden",
+		ConnReqAddr:            ":7547",
+		LogLevel:               "info",
+		Manufacturer:           "Gatewarden",
+		OUI:                    "0090F5",
+		ProductClass:           "GW1",
+		ModelName:              "Gatewarden reference gateway",
+		HardwareVersion:        "1.0",
+		PeriodicInformInterval: time.Hour,
+	}
+}
+
+// uciKeys maps the option names of `config agent 'main'` to fields, so the
+// file format is documented in one place.
+var uciKeys = map[string]func(c *Config, v string) error{
+	"platform":      func(c *Config, v string) error { c.Platform = v; return nil },
+	"acs_url":       func(c *Config, v string) error { c.ACSURL = v; return nil },
+	"acs_username":  func(c *Config, v string) error { c.ACSUsername = v; return nil },
+	"acs_password":  func(c *Config, v string) error { c.ACSPassword = v; return nil },
+	"data_dir":      func(c *Config, v string) error { c.DataDir = v; return nil },
+	"serial":        func(c *Config, v string) error { c.Serial = v; return nil },
+	"connreq_addr":  func(c *Config, v string) error { c.ConnReqAddr = v; return nil },
+	"local_addr":    func(c *Config, v string) error { c.LocalAddr = v; return nil },
+	"mqtt_url":      func(c *Config, v string) error { c.MQTTURL = v; return nil },
+	"ca_file":       func(c *Config, v string) error { c.CAFile = v; return nil },
+	"log_level":     func(c *Config, v string) error { c.LogLevel = v; return nil },
+	"manufacturer":  func(c *Config, v string) error { c.Manufacturer = v; return nil },
+	"oui":           func(c *Config, v string) error { c.OUI = v; return nil },
+	"product_class": func(c *Config, v string) error { c.ProductClass = v; return nil },
+	"model_name":    func(c *Config, v string) error { c.ModelName = v; return nil },
+	"hardware_version": func(c *Config, v string) error {
+		c.HardwareVersion = v
+		return nil
+	},
+	"software_version": func(c *Config, v string) error {
+		c.SoftwareVersion = v
+		return nil
+	},
+	"memory_limit": func(c *Config, v string) error {
+		n, err := ParseSize(v)
+		if err != nil {
+			return err
+		}
+		c.MemoryLimit = n
+		return nil
+	},
+	"periodic_inform_interval": func(c *Config, v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n == 0 {
+			return fmt.Errorf("want a number of seconds ≥ 1, got %q", v)
+		}
+		c.PeriodicInformInterval = time.Duration(n) * time.Second
+		return nil
+	},
+}
+
+// LoadConfigFile applies `config agent 'main'` of a UCI file onto c. A
+// missing file at the default path is not an error (a lab laptop has none);
+// a missing file the operator named is.
+func LoadConfigFile(c *Config, path string, mustExist bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !mustExist {
+			return nil
+		}
+		return fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	file, err := uci.Parse(f)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	sec := file.Section("agent", "main")
+	if sec == nil {
+		if secs := file.Sections("agent"); len(secs) > 0 {
+			sec = secs[0]
+		}
+	}
+	if sec == nil {
+		return fmt.Errorf("config %s: no `config agent 'main'` section", path)
+	}
+	for _, o := range sec.Options() {
+		set, ok := uciKeys[o.Name]
+		if !ok {
+			return fmt.Errorf("config %s: line %d: unknown option %q", path, o.Line, o.Name)
+		}
+		if o.List {
+			return fmt.Errorf("config %s: line %d: %q takes one value, not a list", path, o.Line, o.Name)
+		}
+		if err := set(c, o.Values[0]); err != nil {
+			return fmt.Errorf("config %s: line %d: %s: %w", path, o.Line, o.Name, err)
+		}
+	}
+	return nil
+}
+
+// ParseSize reads a byte count with an optional K, M or G suffix (powers of
+// 1024), as memory limits are usually written.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(strings.ToUpper(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(t, "K"):
+		mult, t = 1<<10, t[:len(t)-1]
+	case strings.HasSuffix(t, "M"):
+		mult, t = 1<<20, t[:len(t)-1]
+	case strings.HasSuffix(t, "G"):
+		mult, t = 1<<30, t[:len(t)-1]
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("want a size such as 24M, got %q", s)
+	}
+	return n * mult, nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	switch c.Platform {
+	case "linux", "sim":
+	default:
+		return fmt.Errorf("platform %q: want linux or sim", c.Platform)
+	}
+	if c.ACSURL == "" {
+		return errors.New("no ACS URL: set --acs-url or option acs_url")
+	}
+	if !strings.HasPrefix(c.ACSURL, "http://") && !strings.HasPrefix(c.ACSURL, "https://") {
+		return fmt.Errorf("ACS URL %q: want http:// or https://", c.ACSURL)
+	}
+	if c.DataDir == "" {
+		return errors.New("no data directory: set --data or option data_dir")
+	}
+	if len(c.OUI) != 6 || strings.Trim(c.OUI, "0123456789ABCDEF") != "" {
+		return fmt.Errorf("OUI %q: want 6 uppercase hex digits", c.OUI)
+	}
+	return nil
+}

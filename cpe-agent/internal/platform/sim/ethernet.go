@@ -1,0 +1,80 @@
+package sim
+
+import (
+	"strings"
+
+	"gatewarden/cpe-agent/internal/model"
+)
+
+// registerEthernet binds the four LAN ports, eth0..eth3; the first two
+// have a cable plugged in.
+func (s *Sim) registerEthernet(r *model.Registry) {
+	const e = "Device.Ethernet.Interface.{i}."
+	r.Table(e, keys("eth0", "eth1", "eth2", "eth3"))
+	s.setting(r, e+"Enable", fixed("true"))
+	s.setting(r, e+"MaxBitRate", fixed("-1"))
+	s.setting(r, e+"DuplexMode", fixed("Auto"))
+	r.Param(e+"Status", text(func(ix model.Index) string { return upDown(s.portUp(ix)) }))
+	r.Param(e+"Name", text(func(ix model.Index) string { return ix.LastKey() }))
+	r.Param(e+"LastChange", counter(func(model.Index) uint64 { return s.uptime() }))
+	r.Param(e+"Upstream", flag(func(model.Index) bool { return false }))
+	r.Param(e+"MACAddress", text(func(ix model.Index) string { return s.props.macAt(byte(1 + port(ix))) }))
+	r.Param(e+"CurrentBitRate", counter(func(ix model.Index) uint64 {
+		if s.portUp(ix) {
+			return 1000
+		}
+		return 0
+	}))
+	st := e + "Stats."
+	bytes := func(tx bool) func(model.Index) uint64 {
+		return func(ix model.Index) uint64 {
+			p := port(ix)
+			if !s.portUp(ix) {
+				return 0
+			}
+			if tx {
+				return s.props.portTx[p] * s.uptime()
+			}
+			return s.props.portRx[p] * s.uptime()
+		}
+	}
+	bindTraffic(r, st, bytes(true), bytes(false))
+}
+
+// bindTraffic binds the common interface Stats counters from byte
+// counters: packets average 800 bytes, almost all unicast.
+func bindTraffic(r *model.Registry, st string, sent, recv func(model.Index) uint64) {
+	pk := func(f func(model.Index) uint64, num, den uint64) func(model.Index) uint64 {
+		return func(ix model.Index) uint64 { return f(ix) / 800 * num / den }
+	}
+	zero := func(model.Index) uint64 { return 0 }
+	r.Param(st+"BytesSent", counter(sent))
+	r.Param(st+"BytesReceived", counter(recv))
+	r.Param(st+"PacketsSent", counter(pk(sent, 1, 1)))
+	r.Param(st+"PacketsReceived", counter(pk(recv, 1, 1)))
+	r.Param(st+"ErrorsSent", counter(zero))
+	r.Param(st+"ErrorsReceived", counter(zero))
+	r.Param(st+"UnicastPacketsSent", counter(pk(sent, 96, 100)))
+	r.Param(st+"UnicastPacketsReceived", counter(pk(recv, 96, 100)))
+	r.Param(st+"DiscardPacketsSent", counter(zero))
+	r.Param(st+"DiscardPacketsReceived", counter(zero))
+	r.Param(st+"MulticastPacketsSent", counter(pk(sent, 3, 100)))
+	r.Param(st+"MulticastPacketsReceived", counter(pk(recv, 3, 100)))
+	r.Param(st+"BroadcastPacketsSent", counter(pk(sent, 1, 100)))
+	r.Param(st+"BroadcastPacketsReceived", counter(pk(recv, 1, 100)))
+	r.Param(st+"UnknownProtoPacketsReceived", counter(zero))
+}
+
+// port returns the LAN port number (0-3) of an Ethernet instance.
+func port(ix model.Index) int {
+	k := strings.TrimPrefix(ix.LastKey(), "eth")
+	if len(k) != 1 || k[0] < '0' || k[0] >= '0'+lanPorts {
+		return 0
+	}
+	return int(k[0] - '0')
+}
+
+// portUp reports whether the port has link: a cable and Enable.
+func (s *Sim) portUp(ix model.Index) bool {
+	return s.props.portUp[port(ix)] && s.enabled(ix.Path("Device.Ethernet.Interface.{i}.Enable"), "true")
+}

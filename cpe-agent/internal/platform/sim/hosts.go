@@ -1,0 +1,117 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gatewarden/cpe-agent/internal/model"
+)
+
+// host is one device the router has seen on its LAN.
+type host struct {
+	MAC, IP, Name string
+	Layer1, Type  string
+	Active        bool
+	Since         time.Time
+}
+
+// registerHosts binds Device.Hosts.Host, listed by MAC address.
+func (s *Sim) registerHosts(r *model.Registry) {
+	const h = "Device.Hosts.Host.{i}."
+	r.Table(h, func(context.Context, model.Index) ([]string, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		out := make([]string, len(s.hosts))
+		for i, x := range s.hosts {
+			out[i] = x.MAC
+		}
+		return out, nil
+	})
+	field := func(fn func(x *host) string) model.Binding {
+		return text(func(ix model.Index) string {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if x := s.host(ix.Key(0)); x != nil {
+				return fn(x)
+			}
+			return ""
+		})
+	}
+	r.Param(h+"PhysAddress", field(func(x *host) string { return x.MAC }))
+	r.Param(h+"IPAddress", field(func(x *host) string { return x.IP }))
+	r.Param(h+"Layer1Interface", field(func(x *host) string { return x.Layer1 }))
+	r.Param(h+"Layer3Interface", model.Const("Device.IP.Interface.1."))
+	r.Param(h+"InterfaceType", field(func(x *host) string { return x.Type }))
+	r.Param(h+"HostName", field(func(x *host) string { return x.Name }))
+	r.Param(h+"Active", field(func(x *host) string { return fmt.Sprint(x.Active) }))
+	r.Param(h+"ActiveLastChange", field(func(x *host) string { return x.Since.UTC().Format(time.RFC3339) }))
+	r.Table(h+"IPv4Address.{i}.", func(_ context.Context, parent model.Index) ([]string, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if x := s.host(parent.Key(0)); x != nil && x.IP != "" {
+			return []string{x.IP}, nil
+		}
+		return nil, nil
+	})
+	r.Param(h+"IPv4Address.{i}.IPAddress", text(func(ix model.Index) string { return ix.Key(1) }))
+}
+
+// host finds a host by MAC. Called with s.mu held.
+func (s *Sim) host(mac string) *host {
+	for i := range s.hosts {
+		if s.hosts[i].MAC == mac {
+			return &s.hosts[i]
+		}
+	}
+	return nil
+}
+
+// AddHost makes a new device appear on the LAN (wired, or on Wi-Fi).
+func (s *Sim) AddHost(ctx context.Context, mac, ip, name string, wifi bool) error {
+	mac = strings.ToUpper(mac)
+	s.mu.Lock()
+	if s.host(mac) != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("sim: host %s already present", mac)
+	}
+	x := host{MAC: mac, IP: ip, Name: name, Active: true, Since: s.clk.Now(), Layer1: "Device.Ethernet.Interface.1.", Type: "Ethernet"}
+	if wifi {
+		x.Layer1, x.Type = "Device.WiFi.SSID.1.", "Wi-Fi"
+	}
+	s.hosts = append(s.hosts, x)
+	s.mu.Unlock()
+	return s.notify(ctx, "Device.Hosts.")
+}
+
+// RemoveHost makes a device vanish from the host table.
+func (s *Sim) RemoveHost(ctx context.Context, mac string) error {
+	mac = strings.ToUpper(mac)
+	s.mu.Lock()
+	i := slices.IndexFunc(s.hosts, func(x host) bool { return x.MAC == mac })
+	if i < 0 {
+		s.mu.Unlock()
+		return fmt.Errorf("sim: no host %s", mac)
+	}
+	s.hosts = slices.Delete(s.hosts, i, i+1)
+	s.mu.Unlock()
+	return s.notify(ctx, "Device.Hosts.")
+}
+
+// SetHostActive marks a device as gone quiet or back.
+func (s *Sim) SetHostActive(ctx context.Context, mac string, active bool) error {
+	mac = strings.ToUpper(mac)
+	s.mu.Lock()
+	x := s.host(mac)
+	if x == nil {
+		s.mu.Unlock()
+		return fmt.Errorf("sim: no host %s", mac)
+	}
+	if x.Active != active {
+		x.Active, x.Since = active, s.clk.Now()
+	}
+	s.mu.Unlock()
+	return s.notify(ctx, "Device.Hosts.")
+}

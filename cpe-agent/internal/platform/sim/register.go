@@ -1,0 +1,65 @@
+package sim
+
+import (
+	"context"
+
+	"gatewarden/cpe-agent/internal/model"
+)
+
+// Register implements platform.Platform: it binds the simulated router's
+// parameters. The ManagementServer and identity parameters are bound by
+// platform.Registry.
+func (s *Sim) Register(r *model.Registry) error {
+	s.tree = r.Handle()
+	s.settings = map[string]func(model.Index) string{}
+	s.registerDeviceInfo(r)
+	s.registerEthernet(r)
+	s.registerDSL(r)
+	s.registerWiFi(r)
+	s.registerIP(r)
+	s.registerHosts(r)
+	return r.Err()
+}
+
+// Small adapters from the sim's plain functions to bindings.
+
+func counter(fn func(ix model.Index) uint64) model.Binding {
+	return model.GetUint(func(_ context.Context, ix model.Index) (uint64, error) { return fn(ix), nil })
+}
+
+func signed(fn func(ix model.Index) int64) model.Binding {
+	return model.GetInt(func(_ context.Context, ix model.Index) (int64, error) { return fn(ix), nil })
+}
+
+func flag(fn func(ix model.Index) bool) model.Binding {
+	return model.GetBool(func(_ context.Context, ix model.Index) (bool, error) { return fn(ix), nil })
+}
+
+func text(fn func(ix model.Index) string) model.Binding {
+	return model.Get(func(_ context.Context, ix model.Index) (string, error) { return fn(ix), nil })
+}
+
+// keys returns a Lister with a fixed set of instances.
+func keys(k ...string) model.Lister {
+	return func(context.Context, model.Index) ([]string, error) { return k, nil }
+}
+
+func upDown(up bool) string {
+	if up {
+		return "Up"
+	}
+	return "Down"
+}
+
+func (s *Sim) registerDeviceInfo(r *model.Registry) {
+	const di = "Device.DeviceInfo."
+	r.Param(di+"UpTime", counter(func(model.Index) uint64 { return s.uptime() }))
+	const totalKiB = 262_144
+	r.Param(di+"MemoryStatus.Total", counter(func(model.Index) uint64 { return totalKiB }))
+	r.Param(di+"MemoryStatus.Free", counter(func(model.Index) uint64 {
+		// Free memory breathes with a period of a few hours.
+		up := s.uptime()
+		return totalKiB - 96_000 - (up/60)%4096*8
+	}))
+	r.Param(di+"ProcessStatus.CPUUsage", counter(func(model.Index) uint64 { return 3 + (s.uptime()/60*7)%23 }))
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// ScheduledInform is a pending ScheduleInform: at Due the agent opens a
+// session with "3 SCHEDULED" and "M ScheduleInform" carrying CommandKey.
+type ScheduledInform struct {
+	ID         uint64    `json:"-"`
+	Due        time.Time `json:"due"`
+	CommandKey string    `json:"command_key"`
+}
+
+// AddScheduledInform records a ScheduleInform whose DelaySeconds the
+// caller resolved to due, and returns its ID.
+func (tx *Tx) AddScheduledInform(due time.Time, commandKey string) (id uint64, err error) {
+	defer tx.catch(&err)
+	b, err := tx.bucket(bucketSchedule)
+	if err != nil {
+		return 0, err
+	}
+	if id, err = b.NextSequence(); err != nil {
+		return 0, fmt.Errorf("store: scheduling inform: %w", err)
+	}
+	if err := putJSON(b, seqKey(id), "scheduled inform", ScheduledInform{Due: due, CommandKey: commandKey}); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// ScheduledInforms returns the pending ones, earliest due first (ties in
+// the order they were added).
+func (tx *Tx) ScheduledInforms() (list []ScheduledInform, err error) {
+	defer tx.catch(&err)
+	b, err := tx.bucket(bucketSchedule)
+	if err != nil {
+		return nil, err
+	}
+	err = forEachSeq(tx.path, "scheduled inform", b, func(id uint64, data []byte) error {
+		si := ScheduledInform{ID: id}
+		if err := decodeJSON(tx.path, "scheduled inform", data, &si); err != nil {
+			return err
+		}
+		si.ID = id
+		list = append(list, si)
+		return nil
+	})
+	sort.SliceStable(list, func(i, j int) bool { return list[i].Due.Before(list[j].Due) })
+	return list, err
+}
+
+// DeleteScheduledInforms removes these (delivered, or dropped after an ACS
+// URL change); missing IDs are ignored.
+func (tx *Tx) DeleteScheduledInforms(ids ...uint64) (err error) {
+	defer tx.catch(&err)
+	b, err := tx.bucket(bucketSchedule)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := b.Delete(seqKey(id)); err != nil {
+			return fmt.Errorf("store: deleting scheduled inform %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// AddScheduledInform records a ScheduleInform in its own commit.
+func (s *Store) AddScheduledInform(due time.Time, commandKey string) (uint64, error) {
+	return updateValue(s, func(tx *Tx) (uint64, error) { return tx.AddScheduledInform(due, commandKey) })
+}
+
+// ScheduledInforms returns the pending ScheduleInforms, earliest first.
+func (s *Store) ScheduledInforms() ([]ScheduledInform, error) {
+	return viewValue(s, (*Tx).ScheduledInforms)
+}
+
+// DeleteScheduledInforms removes these in one commit.
+func (s *Store) DeleteScheduledInforms(ids ...uint64) error {
+	return s.Update(func(tx *Tx) error { return tx.DeleteScheduledInforms(ids...) })
+}
