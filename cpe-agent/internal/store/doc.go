@@ -22,9 +22,11 @@
 //   - InitialMmapSize 1 MiB: the whole expected file (tens to a few hundred
 //     KiB) fits, so a write never has to wait for readers to remap. It costs
 //     address space only, not RAM, and 1 MiB is nothing even on 32-bit MIPS.
-//   - AllocSize 128 KiB: bbolt's default (16 MiB) grows the file to the
-//     whole map at once; on a router overlay with a few MiB free the file
-//     should only grow in small steps.
+//   - AllocSize 64 KiB: how far the file grows past what it needs each time
+//     it must grow. bbolt's default (16 MiB) would, with the 1 MiB map, make
+//     every store a 1 MiB file; on a router overlay with a few MiB free the
+//     file should hold its data plus at most 64 KiB of slack. Growing costs
+//     a truncate and an fsync, rare at the agent's rate of growth.
 //   - MaxSize 8 MiB (Options.MaxSize): a runaway bug fills the store, not
 //     the router's overlay; writes then fail with ErrFull.
 //   - NoFreelistSync stays false. With it, bbolt rebuilds the freelist at

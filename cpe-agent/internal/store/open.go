@@ -16,7 +16,7 @@ import (
 const (
 	DefaultLockTimeout = time.Second
 	DefaultMaxSize     = 8 << 20
-	allocSize          = 128 << 10
+	allocSize          = 64 << 10
 	initialMmapSize    = 1 << 20
 	fileMode           = 0o600
 )
@@ -75,7 +75,11 @@ func Open(path string, opts Options) (*Store, error) {
 		if f == nil {
 			return nil
 		}
-		return checkFile(f, path)
+		st, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("store: reading %s: %w", path, err)
+		}
+		return checkFile(f, st.Size(), path)
 	})
 	switch {
 	case errors.Is(err, errLockTimeout):

@@ -2,9 +2,11 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Top-level buckets of the current layout.
@@ -157,6 +159,9 @@ func (s *Store) migrate(btx *bolt.Tx) error {
 func createBuckets(btx *bolt.Tx) error {
 	for _, name := range allBuckets {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+			if errors.Is(err, berrors.ErrIncompatibleValue) {
+				return fmt.Errorf("store: %s: %w: %q is a plain key where the bucket belongs", btx.DB().Path(), ErrCorrupt, name)
+			}
 			return fmt.Errorf("store: creating bucket %s: %w", name, err)
 		}
 	}

@@ -132,18 +132,14 @@ func newestMeta(head []byte) (metaInfo, error) {
 	return best, nil
 }
 
-// checkFile validates the bbolt file behind f. A missing or empty file
-// passes: bbolt creates it.
-func checkFile(f *os.File, path string) error {
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("store: reading %s: %w", path, err)
-	}
-	if st.Size() == 0 {
+// checkFile validates the bbolt file of the given size behind r; path is
+// for messages. An empty file passes: bbolt initialises it.
+func checkFile(r io.ReaderAt, size int64, path string) error {
+	if size == 0 {
 		return nil
 	}
-	head := make([]byte, 1<<16+pageHeaderSize+metaSize)
-	n, err := f.ReadAt(head, 0)
+	head := make([]byte, min(size, 1<<16+pageHeaderSize+metaSize))
+	n, err := r.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
 		return fmt.Errorf("store: reading %s: %w", path, err)
 	}
@@ -152,11 +148,11 @@ func checkFile(f *os.File, path string) error {
 		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)
 	}
 	ps := int64(meta.pageSize)
-	if meta.pgid < 2 || meta.pgid > uint64(st.Size()/ps) {
+	if meta.pgid < 2 || meta.pgid > uint64(size/ps) {
 		return fmt.Errorf("store: %s: %w: truncated, its pages need %d bytes but the file has %d",
-			path, ErrCorrupt, int64(meta.pgid)*ps, st.Size())
+			path, ErrCorrupt, int64(meta.pgid)*ps, size)
 	}
-	c := &checker{r: f, pageSize: int(ps), pgid: meta.pgid, seen: make([]bool, meta.pgid)}
+	c := &checker{r: r, pageSize: int(ps), pgid: meta.pgid, seen: make([]bool, meta.pgid)}
 	c.seen[0], c.seen[1] = true, true
 	if err := c.tree(meta.root, 0); err != nil {
 		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -65,20 +66,14 @@ func TestValidateCatchesHugeFreelist(t *testing.T) {
 
 func TestValidateAcceptsHealthyFiles(t *testing.T) {
 	path := populated(t)
-	f, err := os.Open(path)
-	must(t, err)
-	defer f.Close()
-	if err := checkFile(f, path); err != nil {
+	if err := checkPath(t, path); err != nil {
 		t.Fatalf("checkFile on a healthy store: %v", err)
 	}
 	// A store that has seen deletes and a wipe has free pages to account for.
 	s := openAt(t, path, Options{})
 	must(t, s.Wipe(nil))
 	must(t, s.Close())
-	f2, err := os.Open(path)
-	must(t, err)
-	defer f2.Close()
-	if err := checkFile(f2, path); err != nil {
+	if err := checkPath(t, path); err != nil {
 		t.Fatalf("checkFile after a wipe: %v", err)
 	}
 }
@@ -139,12 +134,15 @@ func TestValidateNoFalseAlarms(t *testing.T) {
 			}
 			return nil
 		}))
-		f, err := os.Open(path)
-		must(t, err)
-		err = checkFile(f, path)
-		f.Close()
-		if err != nil {
+		if err := checkPath(t, path); err != nil {
 			t.Fatalf("batch %d: healthy file rejected: %v", batch, err)
 		}
 	}
+}
+
+func checkPath(t *testing.T, path string) error {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	must(t, err)
+	return checkFile(bytes.NewReader(data), int64(len(data)), path)
 }
