@@ -15,7 +15,8 @@
 // with context; match them with errors.Is. Methods that take a device ID
 // and read one device's own data (Device, Params, RecentEvents) answer
 // ErrNotFound for an unknown device; queries over a device's tasks or
-// faults answer an empty result instead, because those outlive nothing.
+// faults answer an empty list instead (a fault may name a device the
+// inventory never recorded).
 package store
 
 import (
@@ -98,10 +99,9 @@ type Inform struct {
 	// ProductClass, SerialNumber, Manufacturer and ParameterKey always
 	// (an empty ParameterKey is a value); SoftwareVersion, HardwareVersion,
 	// ConnectionRequestURL, IP, Root and CWMPVersion only when not empty
-	// (an Inform may omit them). Device.LastInform is ignored: Time
-	// sets it. Tags,
-	// connection-request credentials and Provisioned are never touched by
-	// RecordInform: they belong to UpdateDevice.
+	// (an Inform may omit them). Device.LastInform is ignored: Time sets
+	// it. Tags, connection-request credentials and Provisioned are never
+	// touched by RecordInform: they belong to UpdateDevice.
 	Device Device
 	Events []Event
 	// Params are merged into the cache: each gets Updated = Time unless
@@ -231,8 +231,8 @@ type DeviceQuery struct {
 // Devices is the inventory.
 type Devices interface {
 	// RecordInform creates or updates the device and its reported
-	// parameters and keeps the events, in one durable step.
-	// Only the latest events are kept per device (at least 64).
+	// parameters and keeps the events, in one durable step. Only the
+	// latest events are kept per device (at least 64).
 	RecordInform(ctx context.Context, in Inform) (Device, error)
 	Device(ctx context.Context, id string) (Device, error)
 	// UpdateDevice reads, changes and writes one device atomically. fn may
