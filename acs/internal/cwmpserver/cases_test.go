@@ -356,3 +356,85 @@ func isArrayElement(local string) bool {
 	}
 	return false
 }
+
+// TestSessionAcrossConnections: a session survives a new TCP connection;
+// the cookie carries it (TR069-DIGEST §1.1).
+func TestSessionAcrossConnections(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.cpe("SN-RECONNECT")
+	h.provision(c)
+	h.work.push(&cwmp.GetParameterValues{ParameterNames: []string{"Device.DeviceInfo."}})
+	ctx := context.Background()
+	h.expectMethod(h.must(c.Send(ctx, c.Inform(cwmp.EventStruct{EventCode: cwmp.EventPeriodic}))), "InformResponse")
+	c.Transport.CloseIdleConnections() // the cookie stays, the connection goes
+	r := h.must(c.SendEmpty(ctx))
+	h.expectMethod(r, "GetParameterValues")
+	c.Transport.CloseIdleConnections()
+	h.expectStatus(h.must(c.Answer(ctx, r, &cwmp.GetParameterValuesResponse{})), http.StatusNoContent)
+	if answers, _ := h.work.snapshot(); len(answers) != 1 || answers[0] == nil {
+		t.Errorf("Work.Done got %v, want the response", answers)
+	}
+}
+
+// TestNoncesAcrossNodes: two nodes with the same fleet secret accept each
+// other's Digest nonces, so a load balancer may move a CPE between them
+// without a new challenge.
+func TestNoncesAcrossNodes(t *testing.T) {
+	a := newHarness(t, nil)
+	b := newHarness(t, nil)
+	c := a.cpe("SN-CLUSTER")
+	a.provision(c) // the CPE now holds a challenge from node a
+	c.URL = b.ts.URL + "/cwmp"
+	r := b.must(c.Send(context.Background(), c.Inform(cwmp.EventStruct{EventCode: cwmp.EventPeriodic})))
+	b.expectMethod(r, "InformResponse")
+	if n := b.obs.rejectedCount(RejectChallenge) + b.obs.rejectedCount(RejectUnauthorized); n != 0 {
+		t.Errorf("node b challenged %d times a nonce node a issued", n)
+	}
+}
+
+// TestCPERequests: GetRPCMethods lists what this ACS handles; completion
+// reports reach Work.Report and are acknowledged; RequestDownload and
+// Kicked are not supported (8000); a request only an ACS sends is 8000.
+func TestCPERequests(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.cpe("SN-REQS")
+	h.provision(c)
+	ctx := context.Background()
+	h.expectMethod(h.must(c.Send(ctx, c.Inform(cwmp.EventStruct{EventCode: cwmp.EventPeriodic}))), "InformResponse")
+	r := h.must(c.Send(ctx, &cwmp.Envelope{Body: &cwmp.GetRPCMethods{}}))
+	h.expectMethod(r, "GetRPCMethodsResponse")
+	if got := r.Env.Body.(*cwmp.GetRPCMethodsResponse).MethodList; len(got) != len(acsMethods) || got[2] != "TransferComplete" {
+		t.Errorf("MethodList %v", got)
+	}
+	reports := []cwmp.Body{
+		&cwmp.TransferComplete{CommandKey: "k", StartTime: cwmp.UnknownTime, CompleteTime: cwmp.UnknownTime},
+		&cwmp.AutonomousTransferComplete{StartTime: cwmp.UnknownTime, CompleteTime: cwmp.UnknownTime},
+		&cwmp.DUStateChangeComplete{Results: []cwmp.OpResultStruct{{UUID: "u", CurrentState: cwmp.DUStateInstalled, StartTime: cwmp.UnknownTime, CompleteTime: cwmp.UnknownTime}}},
+		&cwmp.AutonomousDUStateChangeComplete{Results: []cwmp.AutonOpResultStruct{{OpResultStruct: cwmp.OpResultStruct{UUID: "u", CurrentState: cwmp.DUStateInstalled, StartTime: cwmp.UnknownTime, CompleteTime: cwmp.UnknownTime}, OperationPerformed: cwmp.DUOperationInstall}}},
+	}
+	for _, req := range reports {
+		h.expectMethod(h.must(c.Send(ctx, &cwmp.Envelope{Body: req})), req.Method()+"Response")
+	}
+	h.expectFault(h.must(c.Send(ctx, &cwmp.Envelope{Body: &cwmp.RequestDownload{FileType: cwmp.FileTypeFirmwareUpgradeImage}})), cwmp.FaultACSMethodNotSupported)
+	h.expectFault(h.must(c.Send(ctx, &cwmp.Envelope{Body: &cwmp.Kicked{Command: "c"}})), cwmp.FaultACSMethodNotSupported)
+	h.expectFault(h.must(c.Send(ctx, &cwmp.Envelope{Body: &cwmp.Reboot{CommandKey: "x"}})), cwmp.FaultACSMethodNotSupported)
+	h.expectStatus(h.must(c.SendEmpty(ctx)), http.StatusNoContent)
+	if _, got := h.work.snapshot(); len(got) != len(reports) {
+		t.Errorf("Work.Report got %d reports, want %d", len(got), len(reports))
+	}
+
+	// A report that cannot be recorded is answered 8005: send it again.
+	h.work.mu.Lock()
+	h.work.reports = nil
+	h.work.mu.Unlock()
+	failing := &reportFailWork{fakeWork: h.work}
+	h2 := newHarness(t, func(cfg *Config) { cfg.Work = failing })
+	c2 := h2.cpe("SN-REQS-2")
+	h2.provision(c2)
+	h2.expectMethod(h2.must(c2.Send(ctx, c2.Inform(cwmp.EventStruct{EventCode: cwmp.EventTransferComplete}))), "InformResponse")
+	h2.expectFault(h2.must(c2.Send(ctx, &cwmp.Envelope{Body: reports[0]})), cwmp.FaultACSRetryRequest)
+}
+
+type reportFailWork struct{ *fakeWork }
+
+func (reportFailWork) Report(context.Context, *Session, cwmp.Body) error { return errInjected }

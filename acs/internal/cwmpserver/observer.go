@@ -44,7 +44,8 @@ const (
 	RejectOverload        = "overload"         // 503: no slot for a new session or request
 	RejectLeaseBusy       = "lease_busy"       // 503: the device is in session elsewhere
 	RejectStore           = "store"            // 503: the store failed
-	RejectUnauthorized    = "unauthorized"     // 401: Digest challenge
+	RejectChallenge       = "challenge"        // 401: no or stale credentials, the normal first Digest step
+	RejectUnauthorized    = "unauthorized"     // 401: wrong credentials
 	RejectAuthUnavailable = "auth_unavailable" // 503: credentials could not be derived
 	RejectForbidden       = "forbidden"        // 403: authenticated as another device
 	RejectMethod          = "method"           // 405

@@ -166,12 +166,13 @@ func (srv *Server) authenticate(w http.ResponseWriter, r *http.Request) (string,
 	if err == nil {
 		return user, true
 	}
-	if digest.IsAuthError(err) {
-		if !errors.Is(err, digest.ErrNoCredentials) && !errors.Is(err, digest.ErrStale) {
-			srv.log.Info("cwmp: authentication failed", "remote", r.RemoteAddr, "err", err)
-		}
+	switch {
+	case errors.Is(err, digest.ErrNoCredentials) || errors.Is(err, digest.ErrStale):
+		srv.cfg.Observer.Rejected(RejectChallenge, http.StatusUnauthorized)
+	case digest.IsAuthError(err):
+		srv.log.Info("cwmp: authentication failed", "remote", r.RemoteAddr, "err", err)
 		srv.cfg.Observer.Rejected(RejectUnauthorized, http.StatusUnauthorized)
-	} else {
+	default:
 		srv.log.Error("cwmp: authentication unavailable", "err", err)
 		srv.cfg.Observer.Rejected(RejectAuthUnavailable, http.StatusServiceUnavailable)
 	}

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -37,6 +38,13 @@ func (r *Runner) Done(ctx context.Context, s *cwmpserver.Session, tk any, resp c
 	if !ok {
 		return fmt.Errorf("tasks: foreign ticket %T", tk)
 	}
+	defer func() {
+		if errors.Is(err, store.ErrNotFound) {
+			// The task was deleted while its RPC was out: nothing to
+			// record, and the device is no less known than before.
+			err = nil
+		}
+	}()
 	if t.step == stepPreset {
 		return r.presetDone(ctx, s, st, t, resp)
 	}

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -76,6 +77,9 @@ func (r *Runner) Next(ctx context.Context, s *cwmpserver.Session) (cwmp.Body, an
 		t.Attempts++
 		t.Result = mustJSON(progress{Phase: phaseSent})
 		if err := r.cfg.Store.UpdateTask(ctx, t); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				continue // deleted meanwhile
+			}
 			return nil, nil, fmt.Errorf("marking task %s running: %w", t.ID, err)
 		}
 		return rpc, &ticket{task: t, rpc: rpc}, nil

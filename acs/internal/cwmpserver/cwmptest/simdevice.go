@@ -43,6 +43,7 @@ type SimDevice struct {
 	pendingTC  []*cwmp.TransferComplete
 	afterwards []func()
 	received   []cwmp.Body
+	applied    []cwmp.Body
 }
 
 // NewSimDevice returns a device with the forced-inform parameters of its
@@ -120,6 +121,14 @@ func (d *SimDevice) Received() []cwmp.Body {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return slices.Clone(d.received)
+}
+
+// Applied returns the ACS requests the device handled itself (not those
+// Intercept answered or dropped unapplied).
+func (d *SimDevice) Applied() []cwmp.Body {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.applied)
 }
 
 // ReceivedMethods returns the methods of the ACS requests received so far.
@@ -243,6 +252,7 @@ func fault(code cwmp.FaultCode) *cwmp.Fault { return cwmp.NewFault(code, "") }
 func (d *SimDevice) answer(req cwmp.Body) cwmp.Body {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.applied = append(d.applied, req)
 	switch r := req.(type) {
 	case *cwmp.GetParameterValues:
 		var out []cwmp.ParameterValueStruct
