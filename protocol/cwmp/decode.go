@@ -65,9 +65,8 @@ func decodeEnvelope(data []byte, env *Envelope) *DecodeError {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return malformed("empty message is not an envelope")
 	}
-	doc := etree.NewDocument()
-	doc.ReadSettings = etree.ReadSettings{MaxDepth: maxDepth, CharsetReader: charsetReader}
-	if err := doc.ReadFromBytes(data); err != nil {
+	doc, err := parseDocument(data)
+	if err != nil {
 		// etree keeps what it read before the error; a header that came
 		// through intact still yields the ID for the fault.
 		if root := doc.Root(); root != nil && root.Tag == "Envelope" {
@@ -299,37 +298,89 @@ func headerID(root *etree.Element) string {
 	return ""
 }
 
-// namespaceScope collects the prefix bindings in force at el ("" is the
-// default namespace). It is built once per header block, so resolving many
-// header entries does not rescan the ancestors' attributes each time.
-func namespaceScope(el *etree.Element) map[string]string {
-	var chain []*etree.Element
-	for p := el; p != nil; p = p.Parent() {
-		chain = append(chain, p)
+// parseDocument reads data into an etree document with the settings every
+// decode uses; the benchmarks call it too, to measure the parse on its own.
+func parseDocument(data []byte) (*etree.Document, error) {
+	doc := etree.NewDocument()
+	doc.ReadSettings = etree.ReadSettings{MaxDepth: maxDepth, CharsetReader: charsetReader}
+	return doc, doc.ReadFromBytes(data)
+}
+
+// nsBinding is one xmlns declaration: prefix ("" for the default
+// namespace) and URI.
+type nsBinding struct{ prefix, uri string }
+
+// nsScope lists the bindings in force at an element, outermost first, so
+// the innermost (last) declaration of a prefix wins. An envelope declares a
+// handful of prefixes, so a backwards scan beats building a map per scope.
+type nsScope []nsBinding
+
+func (s nsScope) lookup(prefix string) string {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i].prefix == prefix {
+			return s[i].uri
+		}
 	}
-	scope := map[string]string{}
-	for i := len(chain) - 1; i >= 0; i-- {
-		for _, a := range chain[i].Attr {
-			switch {
-			case a.Space == "xmlns":
-				scope[a.Key] = a.Value
-			case a.Space == "" && a.Key == "xmlns":
-				scope[""] = a.Value
+	return ""
+}
+
+// namespaceScope collects the prefix bindings in force at el. It is built
+// once per header block, so resolving many header entries does not rescan
+// the ancestors' attributes each time.
+func namespaceScope(el *etree.Element) nsScope {
+	depth := 0
+	for p := el; p != nil; p = p.Parent() {
+		depth++
+	}
+	var chain [maxDepth + 2]*etree.Element
+	if depth > len(chain) {
+		depth = len(chain) // unreachable: the parser enforces maxDepth
+	}
+	p := el
+	for i := depth - 1; i >= 0; i-- {
+		chain[i] = p
+		p = p.Parent()
+	}
+	n := 0
+	for _, e := range chain[:depth] {
+		for _, a := range e.Attr {
+			if _, ok := xmlnsPrefix(a); ok {
+				n++
+			}
+		}
+	}
+	scope := make(nsScope, 0, n)
+	for _, e := range chain[:depth] {
+		for _, a := range e.Attr {
+			if prefix, ok := xmlnsPrefix(a); ok {
+				scope = append(scope, nsBinding{prefix, a.Value})
 			}
 		}
 	}
 	return scope
 }
 
+// xmlnsPrefix returns the prefix a namespace declaration binds: "p" for
+// xmlns:p="...", "" (the default namespace) for a bare xmlns="...".
+func xmlnsPrefix(a etree.Attr) (string, bool) {
+	switch {
+	case a.Space == "xmlns":
+		return a.Key, true
+	case a.Space == "" && a.Key == "xmlns":
+		return "", true
+	}
+	return "", false
+}
+
 // resolveIn returns el's namespace URI given the scope of its parent.
-func resolveIn(el *etree.Element, parentScope map[string]string) string {
+func resolveIn(el *etree.Element, parentScope nsScope) string {
 	for _, a := range el.Attr {
 		if (el.Space != "" && a.Space == "xmlns" && a.Key == el.Space) ||
 			(el.Space == "" && a.Space == "" && a.Key == "xmlns") {
 			return a.Value
 		}
 	}
-	return parentScope[el.Space]
+	return parentScope.lookup(el.Space)
 }
 
 // attrValue finds an attribute by local name whatever its prefix: devices
