@@ -36,6 +36,7 @@ run: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	GATEWARDEN_CRASH_RUNS=500 $(GO) test -count=1 -run '^TestCrash$$' -timeout 30m ./cpe-agent/internal/crashtest
 
 # Each fuzz target runs for FUZZTIME; `make test` runs their seed corpora only.
 fuzz:

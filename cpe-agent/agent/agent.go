@@ -60,6 +60,23 @@ func WithSessionObserver(fn func(session.Result)) Option {
 	return func(o *options) { o.onSessionEnd = fn }
 }
 
+// WithPlatform builds the device in place of the platform cfg.Platform
+// names. It runs at every (simulated) boot, so a caller holding what it
+// returned (a *sim.Sim, say, for its LocalChange) always has the current
+// device. A Reboot or FactoryReset restarts the agent in-process only when
+// cfg.Platform is "sim", as with the built-in platforms.
+func WithPlatform(build func(cfg Config, clk clock.Clock) (platform.Platform, error)) Option {
+	return func(o *options) { o.platform = build }
+}
+
+// WithSessionOptions adjusts the CWMP client's options just before it is
+// built, at every boot: tests shorten ResponseTimeout or pin Rand. The
+// fields the agent wires itself (Model, Store, Platform, BootID) are best
+// left alone.
+func WithSessionOptions(tune func(*session.Options)) Option {
+	return func(o *options) { o.sessionTune = tune }
+}
+
 // Agent is one running agent.
 type Agent struct {
 	cfg   Config
@@ -231,7 +248,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 			}
 		},
 		Clock:  a.opts.clk,
-		Logger: a.log.With("component", "connreq"),
+		Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("connection-request listener: %w", err)

@@ -146,10 +146,11 @@ func (t *Tree) detect(ctx context.Context, ts []target) ([]fired, error) {
 		if _, pending := t.pending[tg.path]; !pending {
 			add = append(add, tg.path)
 			prev = append(prev, base)
-		} else {
+		} else if _, inFlight := t.reported[tg.path]; !inFlight {
 			// Already queued for the next Inform, which sends the value
 			// current then: nothing new to announce, but watchers still
-			// learn the value.
+			// learn the value. A change while an Inform carrying the old
+			// value is in flight is news: that Inform will not report it.
 			f.watched = false
 		}
 		fire = append(fire, f)
