@@ -241,8 +241,10 @@ func (s *Server) firstAdminToken() error {
 	if err != nil {
 		return err
 	}
-	if len(toks) > 0 {
-		return nil // an operator removed the file on purpose; do not mint another admin
+	for _, t := range toks {
+		if t.Role == "admin" {
+			return nil // an operator removed the file on purpose; do not mint another admin
+		}
 	}
 	tok, err := api.CreateToken(context.Background(), s.st, "admin", "admin")
 	if err != nil {

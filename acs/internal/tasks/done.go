@@ -203,14 +203,31 @@ func (r *Runner) refreshed(ctx context.Context, s *cwmpserver.Session, t *ticket
 		writable[n.Name] = n.Writable
 	}
 	now := r.cfg.Now()
-	params := make([]store.Param, len(values))
-	for i, v := range values {
-		params[i] = store.Param{Name: v.Name, Value: v.Value, Type: typeOrString(v.Type), Updated: now}
-		if w, ok := writable[v.Name]; ok {
-			params[i].Writable = &w
+	params := make([]store.Param, 0, len(values))
+	var masked []string
+	for _, v := range values {
+		if maskedSecret(v) {
+			masked = append(masked, v.Name)
+			continue
 		}
+		p := store.Param{Name: v.Name, Value: v.Value, Type: typeOrString(v.Type), Updated: now}
+		if w, ok := writable[v.Name]; ok {
+			p.Writable = &w
+		}
+		params = append(params, p)
 	}
 	if strings.HasSuffix(prefix, ".") {
+		// A secret the device masked keeps the value the ACS last set;
+		// read it back before the subtree is cleared.
+		for _, name := range masked {
+			if old, err := r.cfg.Store.Params(ctx, s.DeviceID, name); err == nil {
+				for _, p := range old {
+					if p.Name == name {
+						params = append(params, p)
+					}
+				}
+			}
+		}
 		// Instances deleted on the device must leave the cache too.
 		if err := r.cfg.Store.DeleteParams(ctx, s.DeviceID, prefix); err != nil {
 			return fmt.Errorf("clearing cached %s: %w", prefix, err)
@@ -234,9 +251,12 @@ func typeOrString(t string) string {
 // freshness only, not correctness: the next refresh or Inform repairs it.
 func (r *Runner) cacheValues(ctx context.Context, device string, values []cwmp.ParameterValueStruct) {
 	now := r.cfg.Now()
-	params := make([]store.Param, len(values))
-	for i, v := range values {
-		params[i] = store.Param{Name: v.Name, Value: v.Value, Type: typeOrString(v.Type), Updated: now}
+	params := make([]store.Param, 0, len(values))
+	for _, v := range values {
+		if maskedSecret(v) {
+			continue
+		}
+		params = append(params, store.Param{Name: v.Name, Value: v.Value, Type: typeOrString(v.Type), Updated: now})
 	}
 	if err := r.cfg.Store.SaveParams(ctx, device, params); err != nil {
 		r.log.Warn("tasks: caching parameter values", "device", device, "err", err)
@@ -310,4 +330,20 @@ func (r *Runner) backoff(attempt int) time.Duration {
 	d = min(d, r.cfg.RetryMax)
 	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
 	return d + jitter
+}
+
+// maskedSecret reports a hidden or secured parameter read back as the
+// empty string: CPEs never reveal those values, so the empty string says
+// nothing about the device and must not replace what the ACS last set
+// (a preset would otherwise send the secret again after every read).
+func maskedSecret(v cwmp.ParameterValueStruct) bool {
+	if v.Value != "" {
+		return false
+	}
+	sc := schemaFor(v.Name)
+	if sc == nil {
+		return false
+	}
+	n, ok := sc.Lookup(v.Name)
+	return ok && n.Secret()
 }

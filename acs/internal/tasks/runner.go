@@ -19,6 +19,7 @@ import (
 type Store interface {
 	store.Tasks
 	SaveParams(ctx context.Context, device string, params []store.Param) error
+	Params(ctx context.Context, device, prefix string) ([]store.Param, error)
 	DeleteParams(ctx context.Context, device, prefix string) error
 	AddFault(ctx context.Context, f *store.Fault) error
 	Faults(ctx context.Context, device string, limit int) ([]store.Fault, error)
