@@ -36,3 +36,20 @@ type Timer interface {
 	// had been active.
 	Reset(d time.Duration) bool
 }
+
+// deadliner is implemented by clocks that can arm a timer for an instant
+// rather than a duration.
+type deadliner interface {
+	NewTimerAt(t time.Time) Timer
+}
+
+// TimerAt returns a timer due at the instant t on c. Code that computed a
+// deadline from an earlier Now uses it, so time that passes between that
+// Now and the arming (a Fake advanced meanwhile) does not push the
+// deadline later.
+func TimerAt(c Clock, t time.Time) Timer {
+	if d, ok := c.(deadliner); ok {
+		return d.NewTimerAt(t)
+	}
+	return c.NewTimer(time.Until(t))
+}

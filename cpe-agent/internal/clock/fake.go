@@ -53,6 +53,16 @@ func (f *Fake) NewTimer(d time.Duration) Timer {
 	return t
 }
 
+// NewTimerAt returns a channel timer due at the instant at; one already
+// past fires at once.
+func (f *Fake) NewTimerAt(at time.Time) Timer {
+	t := &fakeTimer{clock: f, c: make(chan time.Time, 1)}
+	f.mu.Lock()
+	f.armLocked(t, at.Sub(f.now))
+	f.mu.Unlock()
+	return t
+}
+
 // AfterFunc returns a timer that calls fn when due (see Fake for where fn
 // runs).
 func (f *Fake) AfterFunc(d time.Duration, fn func()) Timer {

@@ -318,3 +318,29 @@ func TestFakeConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// A deadline computed before an Advance still fires at that instant.
+func TestTimerAtIgnoresTimePassedBeforeArming(t *testing.T) {
+	f := NewFake(time.Unix(1000, 0))
+	deadline := f.Now().Add(time.Minute)
+	f.Advance(time.Minute) // passes before the timer is armed
+	tm := TimerAt(f, deadline)
+	select {
+	case <-tm.C():
+	default:
+		t.Fatal("a deadline already reached did not fire at once")
+	}
+	tm2 := TimerAt(f, f.Now().Add(time.Second))
+	f.Advance(999 * time.Millisecond)
+	select {
+	case <-tm2.C():
+		t.Fatal("fired early")
+	default:
+	}
+	f.Advance(time.Millisecond)
+	select {
+	case <-tm2.C():
+	default:
+		t.Fatal("did not fire at its instant")
+	}
+}

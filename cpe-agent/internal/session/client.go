@@ -298,7 +298,7 @@ func (c *Client) step(ctx context.Context, l *loop) error {
 	next = earliest(next, sched)
 	var tc <-chan time.Time
 	if !next.IsZero() {
-		t := c.clk.NewTimer(next.Sub(now))
+		t := clock.TimerAt(c.clk, next)
 		defer t.Stop()
 		tc = t.C()
 	}
