@@ -124,6 +124,10 @@ func toGo(p string) (string, bool) {
 			if i+1 < len(p) && p[i+1] == ']' {
 				return "", false
 			}
+		case c == '{' && leadingZeroQuantity(p[i+1:]):
+			// XSD reads {00} as zero repetitions; Go's regexp reads a
+			// count with a leading zero as literal text.
+			return "", false
 		case c == '.':
 			b.WriteString(`[^\n\r]`)
 		case c == '^' || c == '$':
@@ -134,6 +138,21 @@ func toGo(p string) (string, bool) {
 		}
 	}
 	return `^(?:` + b.String() + `)$`, true
+}
+
+// leadingZeroQuantity reports whether a quantifier body such as "00}" or
+// "1,02}" holds a number written with a leading zero.
+func leadingZeroQuantity(rest string) bool {
+	end := strings.IndexByte(rest, '}')
+	if end < 0 {
+		return false
+	}
+	for _, n := range strings.Split(rest[:end], ",") {
+		if len(n) > 1 && n[0] == '0' {
+			return true
+		}
+	}
+	return false
 }
 
 // FuzzMatch compares the engine with Go's regexp on patterns both dialects
