@@ -25,6 +25,7 @@ import (
 	"gatewarden/cpe-agent/internal/model"
 	"gatewarden/cpe-agent/internal/platform"
 	"gatewarden/cpe-agent/internal/platform/sim"
+	"gatewarden/cpe-agent/internal/redact"
 	"gatewarden/cpe-agent/internal/session"
 	"gatewarden/cpe-agent/internal/store"
 	"gatewarden/protocol/buildinfo"
@@ -293,7 +294,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = tree.Run(runCtx) }()
 	go func() { defer wg.Done(); _ = ln.Serve(runCtx) }()
-	a.log.Info("agent running", "platform", plat.Name(), "acs", redactURL(a.cfg.ACSURL),
+	a.log.Info("agent running", "platform", plat.Name(), "acs", redact.URL(a.cfg.ACSURL),
 		"connreq", ln.Addr().String(), "version", buildinfo.String())
 	err = c.Run(runCtx)
 	cancel()
@@ -366,15 +367,4 @@ func (a *Agent) ConnectionRequestURL() string {
 		return ""
 	}
 	return a.current.crURL
-}
-
-// redactURL drops userinfo so credentials in a URL never reach a log.
-func redactURL(raw string) string {
-	if i := strings.Index(raw, "://"); i >= 0 {
-		rest := raw[i+3:]
-		if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexAny(rest+"/", "/") {
-			return raw[:i+3] + rest[at+1:]
-		}
-	}
-	return raw
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"gatewarden/cpe-agent/internal/redact"
 	"gatewarden/protocol/cwmp"
 )
 
@@ -110,7 +111,7 @@ func (s *run) exchange(ctx context.Context, ev *informEvents, res *Result) error
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", paramURL, err)
 	}
-	res.URL = redactURL(url)
+	res.URL = redact.URL(url)
 	user, _ := c.m.Value(ctx, paramUsername)
 	pass, _ := c.m.Value(ctx, paramPassword)
 	conn, err := c.newConn(url, user, pass)

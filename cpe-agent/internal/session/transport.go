@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"time"
 
+	"gatewarden/cpe-agent/internal/redact"
 	"gatewarden/protocol/cwmp"
 	"gatewarden/protocol/digest"
 )
@@ -41,7 +42,7 @@ var (
 func (c *Client) newConn(acsURL, user, pass string) (*conn, error) {
 	u, err := url.Parse(acsURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("session: ACS URL %q is not an http(s) URL", redactURL(acsURL))
+		return nil, fmt.Errorf("session: ACS URL %q is not an http(s) URL", redact.URL(acsURL))
 	}
 	// net/http would turn userinfo into Basic credentials, over plain http
 	// too; the ACS credentials are ManagementServer.Username/Password.
@@ -184,16 +185,4 @@ func (c *conn) exchange(ctx context.Context, body []byte) (reply, *url.URL, erro
 		return reply{}, nil, fmt.Errorf("decoding the ACS's answer: %w", err)
 	}
 	return reply{env: env}, nil, nil
-}
-
-// redactURL drops userinfo so a URL can be logged.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	if u.User != nil {
-		u.User = url.User("xxxxx")
-	}
-	return u.String()
 }

@@ -4,31 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/url"
+
+	"gatewarden/cpe-agent/internal/redact"
 )
 
 // redacted replaces a secret in every rendering of a value (String,
 // GoString, slog, JSON); the stored record keeps the secret itself.
-const redacted = "[redacted]"
+const redacted = redact.Marker
 
-func redact(secret string) string {
+func mask(secret string) string {
 	if secret == "" {
 		return ""
 	}
 	return redacted
-}
-
-// redactURL drops the userinfo of a URL (Download URLs may embed
-// credentials) and the whole URL if it does not parse.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "[unparseable URL]"
-	}
-	if u.User != nil {
-		u.User = url.User(redacted)
-	}
-	return u.String()
 }
 
 // Credentials are the connection-request username and password the ACS
@@ -43,18 +31,18 @@ type Credentials struct {
 type credentialsRecord Credentials
 
 func (c Credentials) String() string {
-	return fmt.Sprintf("{Username:%q Password:%q}", c.Username, redact(c.Password))
+	return fmt.Sprintf("{Username:%q Password:%q}", c.Username, mask(c.Password))
 }
 
 func (c Credentials) GoString() string { return "store.Credentials" + c.String() }
 
 // LogValue keeps the password out of slog output.
 func (c Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("username", c.Username), slog.String("password", redact(c.Password)))
+	return slog.GroupValue(slog.String("username", c.Username), slog.String("password", mask(c.Password)))
 }
 
 // MarshalJSON redacts the password: a JSON rendering (the local page, a
 // diagnostic bundle) must not carry it.
 func (c Credentials) MarshalJSON() ([]byte, error) {
-	return json.Marshal(credentialsRecord{Username: c.Username, Password: redact(c.Password)})
+	return json.Marshal(credentialsRecord{Username: c.Username, Password: mask(c.Password)})
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strconv"
 	"time"
+
+	"gatewarden/cpe-agent/internal/redact"
 )
 
 // TransferKind names the RPC that started a transfer.
@@ -120,7 +122,7 @@ type transferRecord Transfer
 
 func (t Transfer) String() string {
 	return fmt.Sprintf("{ID:%d Kind:%s CommandKey:%q FileType:%q URL:%q Username:%q Password:%q State:%s StateSaves:%d FaultCode:%d}",
-		t.ID, t.Kind, t.CommandKey, t.FileType, redactURL(t.URL), t.Username, redact(t.Password), t.State, t.StateSaves, t.FaultCode)
+		t.ID, t.Kind, t.CommandKey, t.FileType, redact.URL(t.URL), t.Username, mask(t.Password), t.State, t.StateSaves, t.FaultCode)
 }
 
 func (t Transfer) GoString() string { return "store.Transfer" + t.String() }
@@ -131,7 +133,7 @@ func (t Transfer) LogValue() slog.Value {
 		slog.Uint64("id", t.ID),
 		slog.String("kind", string(t.Kind)),
 		slog.String("command_key", t.CommandKey),
-		slog.String("url", redactURL(t.URL)),
+		slog.String("url", redact.URL(t.URL)),
 		slog.String("state", t.State.String()),
 		slog.Uint64("fault_code", uint64(t.FaultCode)),
 	)
@@ -140,8 +142,8 @@ func (t Transfer) LogValue() slog.Value {
 // MarshalJSON renders the transfer with its secrets redacted.
 func (t Transfer) MarshalJSON() ([]byte, error) {
 	r := transferRecord(t)
-	r.URL = redactURL(t.URL)
-	r.Password = redact(t.Password)
+	r.URL = redact.URL(t.URL)
+	r.Password = mask(t.Password)
 	return json.Marshal(r)
 }
 

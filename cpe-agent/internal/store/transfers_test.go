@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gatewarden/cpe-agent/internal/redact"
 )
 
 func TestTransferLifecycle(t *testing.T) {
@@ -101,7 +103,7 @@ func TestTransferRenderingsHideSecrets(t *testing.T) {
 			t.Errorf("%s lost the host: %s", how, out)
 		}
 	}
-	if strings.Contains(redactURL("http://[::1"), "::1") {
+	if strings.Contains(redact.URL("http://[::1"), "::1") {
 		t.Error("unparseable URL echoed")
 	}
 }
