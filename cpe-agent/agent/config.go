@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gatewarden/cpe-agent/internal/uci"
+	"gatewarden/protocol/datamodel"
 )
 
 // DefaultConfigPath is where routers keep the agent's settings; OpenWrt's
@@ -186,7 +187,8 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("no data directory: set --data or option data_dir")
 	}
-	if len(c.OUI) != 6 || strings.Trim(c.OUI, "0123456789ABCDEF") != "" {
+	// The data model defines what an OUI is; the Inform must carry one.
+	if n, ok := datamodel.TR181().Lookup("Device.DeviceInfo.ManufacturerOUI"); ok && n.Validate(c.OUI) != nil {
 		return fmt.Errorf("OUI %q: want 6 uppercase hex digits", c.OUI)
 	}
 	return nil

@@ -87,15 +87,8 @@ func SerialFromUsername(username string) string {
 	return username
 }
 
+// isOUI checks s against the data model's own definition of an OUI.
 func isOUI(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'A' || c > 'F') {
-			return false
-		}
-	}
-	return true
+	n, ok := datamodel.TR181().Lookup("Device.DeviceInfo.ManufacturerOUI")
+	return ok && n.Validate(s) == nil
 }
