@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, when they are missing.
 # Run by `make test`; safe to run again. Needs root (CI and dev machines run as root).
+#
+# Each part of the project lists what its tests need in setup.d/*.list, one
+# "command-or-path package" pair per line, so parts do not edit a shared list.
 set -euo pipefail
 
-# command-or-file -> Debian package
-need=(
-  "xmllint:libxml2-utils"
-)
+here=$(cd "$(dirname "$0")" && pwd)
 
 missing=()
-for pair in "${need[@]}"; do
-  probe=${pair%%:*}
-  pkg=${pair#*:}
+while read -r probe pkg; do
+  [[ -z ${probe:-} || $probe == \#* ]] && continue
   if [[ $probe == /* ]]; then
     [[ -e $probe ]] || missing+=("$pkg")
   else
     command -v "$probe" >/dev/null 2>&1 || missing+=("$pkg")
   fi
-done
+done < <(cat "$here"/setup.d/*.list)
+
+# One package can serve several probes.
+if ((${#missing[@]} > 0)); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+fi
 
 if ((${#missing[@]} == 0)); then
   exit 0
