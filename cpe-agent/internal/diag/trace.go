@@ -1,0 +1,154 @@
+package diag
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"time"
+)
+
+// TraceSpec is one TraceRoute test.
+type TraceSpec struct {
+	Host    string
+	Proto   string
+	Tries   int // probes per hop (NumberOfTries, 1 to 3)
+	Timeout time.Duration
+	Size    int
+	DSCP    int
+	MaxHops int
+	Device  string
+}
+
+// Hop is one router on the way (or the destination, last).
+type Hop struct {
+	Address   net.IP // nil when no probe of this hop was answered
+	ErrorCode uint32 // ICMP code of an unreachable answer; 0 otherwise
+	// RoundTrips of the answered probes, in order.
+	RoundTrips []time.Duration
+}
+
+// TraceResult is what TraceRoute reports.
+type TraceResult struct {
+	Address, Source net.IP
+	Hops            []Hop
+	// ResponseTime is the mean round trip to the destination.
+	ResponseTime time.Duration
+}
+
+// TraceRoute sends ICMP echoes with growing hop limits until the
+// destination answers, an unreachable message stops the trace, or
+// MaxHops is passed (Error_MaxHopCountExceeded, with the hops found). It
+// needs a raw socket: the Time Exceeded answers reach only those.
+func TraceRoute(ctx context.Context, spec TraceSpec) (TraceResult, error) {
+	if spec.Tries < 1 || spec.Tries > 3 || spec.Timeout <= 0 || spec.MaxHops < 1 || spec.MaxHops > 64 || spec.Size < 0 || spec.Size > 65507 {
+		return TraceResult{}, &Error{State: StateOther, Err: fmt.Errorf("bad traceroute parameters: tries %d, timeout %v, max hops %d, size %d", spec.Tries, spec.Timeout, spec.MaxHops, spec.Size)}
+	}
+	dst, err := resolve(ctx, spec.Host, spec.Proto)
+	if err != nil {
+		return TraceResult{}, err
+	}
+	res := TraceResult{Address: dst}
+	if res.Source, err = sourceFor(dst); err != nil {
+		return res, err
+	}
+	v6 := dst.To4() == nil
+	c, err := openICMP(v6, true)
+	if err != nil {
+		return res, &Error{State: StateInternal, Err: err}
+	}
+	defer c.pc.Close()
+	if err := c.setDSCP(spec.DSCP); err != nil {
+		return res, &Error{State: StateInternal, Err: err}
+	}
+	if err := c.bindDevice(spec.Device); err != nil {
+		return res, &Error{State: StateInternal, Err: err}
+	}
+	stop := context.AfterFunc(ctx, func() { c.pc.Close() })
+	defer stop()
+
+	id := uint16(rand.Uint32())
+	data := make([]byte, spec.Size)
+	buf := make([]byte, 1500+spec.Size)
+	seq := uint16(0)
+	for ttl := 1; ttl <= spec.MaxHops; ttl++ {
+		if err := c.setHopLimit(ttl); err != nil {
+			return res, &Error{State: StateInternal, Err: err}
+		}
+		var hop Hop
+		reached, stopped := false, false
+		for try := 0; try < spec.Tries; try++ {
+			seq++
+			sent := time.Now()
+			if _, err := c.pc.WriteTo(marshalEcho(v6, echo{id: id, seq: seq, data: data}), c.addr(dst)); err != nil {
+				if ctx.Err() != nil {
+					return res, ctx.Err()
+				}
+				continue
+			}
+			from, r, ok, err := awaitHop(c, buf, id, seq, sent.Add(spec.Timeout))
+			if err != nil {
+				if ctx.Err() != nil {
+					return res, ctx.Err()
+				}
+				return res, &Error{State: StateInternal, Err: err}
+			}
+			if !ok {
+				continue
+			}
+			hop.Address = from
+			hop.RoundTrips = append(hop.RoundTrips, time.Since(sent))
+			switch r.kind {
+			case replyEcho:
+				reached = true
+			case replyUnreachable:
+				hop.ErrorCode = uint32(r.code)
+				stopped = true
+			}
+		}
+		res.Hops = append(res.Hops, hop)
+		if reached {
+			res.ResponseTime = mean(hop.RoundTrips)
+			return res, nil
+		}
+		if stopped {
+			return res, &Error{State: stateNoRoute, Err: fmt.Errorf("%s answered unreachable (code %d)", hop.Address, hop.ErrorCode)}
+		}
+	}
+	return res, &Error{State: stateMaxHops, Err: fmt.Errorf("%s not reached within %d hops", dst, spec.MaxHops)}
+}
+
+// awaitHop reads until an answer to (id, seq) arrives: the echo reply, or
+// an ICMP error quoting the probe.
+func awaitHop(c *icmpConn, buf []byte, id, seq uint16, deadline time.Time) (net.IP, reply, bool, error) {
+	if err := c.pc.SetReadDeadline(deadline); err != nil {
+		return nil, reply{}, false, fmt.Errorf("diag: read deadline: %w", err)
+	}
+	for {
+		n, from, err := c.pc.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return nil, reply{}, false, nil
+			}
+			return nil, reply{}, false, fmt.Errorf("diag: reading ICMP: %w", err)
+		}
+		r, perr := parseReply(c.v6, buf[:n])
+		if perr != nil || r.kind == replyOther || r.id != id || r.seq != seq {
+			continue
+		}
+		return sourceIP(from), r, true, nil
+	}
+}
+
+func mean(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	var s time.Duration
+	for _, d := range ds {
+		s += d
+	}
+	return s / time.Duration(len(ds))
+}
