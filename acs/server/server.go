@@ -61,6 +61,17 @@ type Config struct {
 	// ConnReqRate paces connection requests fleet-wide (per second).
 	ConnReqRate float64
 	Logger      *slog.Logger
+	// FilesURL is the file server's base URL as CPEs reach it (e.g.
+	// http://acs.example.net:7567); default: from FilesAddr. files.go.
+	FilesURL string
+	// CampaignInterval between campaign driver rounds; default 5 s.
+	CampaignInterval time.Duration
+	// MQTT lane (mqtt.go): the embedded broker's TLS listener when
+	// TLSCert is set (default ":8883"); telemetry history kept per device
+	// (default 1440 samples) and for how long (default 7 days).
+	MQTTTLSAddr        string
+	TelemetryKeep      int
+	TelemetryRetention time.Duration
 }
 
 // Server is one running ACS.
@@ -74,6 +85,8 @@ type Server struct {
 	runner *tasks.Runner
 	api    http.Handler
 	tlsCfg *tls.Config
+	fw     *firmware  // files.go
+	mq     *mqttParts // mqtt.go
 
 	mu       sync.Mutex
 	cwmpAddr net.Addr
@@ -108,9 +121,6 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("--store postgres is not available in this build yet; use the default bbolt store")
 	default:
 		return nil, fmt.Errorf("--store %q: want bbolt or postgres", cfg.Store)
-	}
-	if cfg.MQTTExternal != "" {
-		return nil, errors.New("--mqtt-external is not available in this build yet")
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
@@ -154,33 +164,40 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) build() error {
 	s.reg = prometheus.NewRegistry()
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := s.buildMQTT(); err != nil {
+		return err
+	}
 
 	rec := provision.NewReconciler(s.st, s.st, provision.ReconcilerOptions{})
-	runner, err := tasks.New(tasks.Config{Store: s.st, Reconciler: rec, Logger: s.log.With("component", "tasks")})
+	runner, err := tasks.New(tasks.Config{Store: s.st, Reconciler: s.pushReconciler(rec), Logger: s.log.With("component", "tasks")})
 	if err != nil {
 		return err
 	}
 	s.runner = runner
 	cw, err := cwmpserver.New(cwmpserver.Config{
-		Store:           s.st,
-		Work:            runner,
-		FleetSecret:     s.secret,
-		InsecureCPEAuth: s.cfg.InsecureCPEAuth,
-		MaxMessageBytes: s.cfg.MaxMessageBytes,
-		MaxSessions:     s.cfg.MaxSessions,
-		MaxInFlight:     s.cfg.MaxInFlight,
-		Observer:        newCWMPMetrics(s.reg),
-		Logger:          s.log.With("component", "cwmp"),
+		Store:            s.st,
+		Work:             s.campaignWork(runner),
+		FleetSecret:      s.secret,
+		InsecureCPEAuth:  s.cfg.InsecureCPEAuth,
+		MaxMessageBytes:  s.cfg.MaxMessageBytes,
+		MaxSessions:      s.cfg.MaxSessions,
+		MaxInFlight:      s.cfg.MaxInFlight,
+		Observer:         newCWMPMetrics(s.reg),
+		Logger:           s.log.With("component", "cwmp"),
+		ExtraCredentials: s.mqttCredentials,
 	})
 	if err != nil {
 		return err
 	}
 	s.cwmp = cw
 
-	disp := connreq.NewDispatcher(s.st, []connreq.Channel{connreq.NewHTTPChannel(connreq.HTTPOptions{})},
+	disp := connreq.NewDispatcher(s.st, s.connreqChannels(),
 		connreq.Options{Rate: s.cfg.ConnReqRate})
 	online := provision.OnlineWithin(provision.DefaultOnlineWindow, time.Now)
-	s.api = api.New(api.Options{
+	if err := s.buildFiles(disp, online); err != nil {
+		return err
+	}
+	apiOpts := api.Options{
 		Store:  s.st,
 		Tasks:  taskRunner{st: s.st, r: runner},
 		Waker:  waker{d: disp},
@@ -202,7 +219,11 @@ func (s *Server) build() error {
 		ValidateTask: tasks.Validate,
 		Logger:       s.log.With("component", "api"),
 		Registry:     s.reg,
-	})
+	}
+	s.fileOptions(&apiOpts)
+	s.mqttOptions(&apiOpts)
+	s.supportOptions(&apiOpts)
+	s.api = api.New(apiOpts)
 	return nil
 }
 
@@ -292,6 +313,20 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	s.cwmpAddr, s.apiAddr = cwmpLn.Addr(), apiLn.Addr()
 	s.mu.Unlock()
+	stopFiles, err := s.startFiles(ctx)
+	if err != nil {
+		cwmpLn.Close()
+		apiLn.Close()
+		return err
+	}
+	defer stopFiles()
+	stopMQTT, err := s.startMQTT(ctx)
+	if err != nil {
+		cwmpLn.Close()
+		apiLn.Close()
+		return fmt.Errorf("MQTT lane: %w", err)
+	}
+	defer stopMQTT()
 
 	cwmpMux := http.NewServeMux()
 	cwmpMux.Handle("/cwmp", s.cwmp)

@@ -88,6 +88,7 @@ type Agent struct {
 
 	mu      sync.Mutex
 	current *instance
+	fw      *firmware // this boot's updater (update.go)
 }
 
 // instance is what one (simulated) boot of the device runs; a reboot on
@@ -98,6 +99,7 @@ type instance struct {
 	client *session.Client
 	ln     *connreq.Listener
 	crURL  string
+	mqtt   *mqttPart
 }
 
 // New checks cfg and opens the state file. It fails early, with a message
@@ -138,13 +140,14 @@ func New(cfg Config, opt ...Option) (*Agent, error) {
 	return a, nil
 }
 
-// builtinPlatform picks the platform named in the configuration. The
-// Linux platform arrives with its own issue; until then it is refused
-// with a clear message rather than faked.
+// builtinPlatform picks the platform named in the configuration; the
+// Linux one is built per GOOS (platform_linux.go, platform_nolinux.go).
 func builtinPlatform(cfg Config, clk clock.Clock) (platform.Platform, error) {
 	switch cfg.Platform {
 	case "sim":
 		return sim.New(sim.Options{DataDir: cfg.DataDir, Identity: cfg.identity(), Clock: clk})
+	case "linux":
+		return linuxPlatform(cfg, clk)
 	default:
 		return nil, fmt.Errorf("platform %q is not available in this build (use --platform sim)", cfg.Platform)
 	}
@@ -173,7 +176,7 @@ func (c Config) identity() model.Identity {
 func (a *Agent) Run(ctx context.Context) error {
 	defer a.st.Close()
 	for {
-		err := a.runOnce(ctx)
+		err := a.runBoot(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -193,7 +196,10 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	reg, err := platform.Registry(plat, model.ManagementDefaults{
+	if c, ok := plat.(io.Closer); ok {
+		defer c.Close()
+	}
+	reg, err := platform.Registry(a.fw.platform(plat), model.ManagementDefaults{
 		URL:                    a.cfg.ACSURL,
 		Username:               a.cfg.ACSUsername,
 		Password:               a.cfg.ACSPassword,
@@ -202,6 +208,12 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("data model: %w", err)
 	}
+	mq, err := a.bindMQTT(reg, plat)
+	if err != nil {
+		return err
+	}
+	dg := a.bindDiag(reg)
+	defer dg.eng.Close()
 
 	// The tree reports value changes to the session, which is built after
 	// it: the closure reads the client once it exists.
@@ -224,10 +236,19 @@ func (a *Agent) runOnce(ctx context.Context) error {
 		return fmt.Errorf("data model: %w", err)
 	}
 	defer tree.Close()
+	lp := a.newLocal(plat, tree)
 
 	path, err := a.connReqPath()
 	if err != nil {
 		return err
+	}
+	trigger := func() {
+		clientMu.Lock()
+		c := client
+		clientMu.Unlock()
+		if c != nil {
+			c.ConnectionRequest()
+		}
 	}
 	ln, err := connreq.Listen(connreq.Options{
 		Addr: a.cfg.ConnReqAddr,
@@ -240,16 +261,9 @@ func (a *Agent) runOnce(ctx context.Context) error {
 			p, err := tree.Value(ctx, "Device.ManagementServer.ConnectionRequestPassword")
 			return u, p, err
 		},
-		Trigger: func() {
-			clientMu.Lock()
-			c := client
-			clientMu.Unlock()
-			if c != nil {
-				c.ConnectionRequest()
-			}
-		},
-		Clock:  a.opts.clk,
-		Logger: a.log,
+		Trigger: trigger,
+		Clock:   a.opts.clk,
+		Logger:  a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("connection-request listener: %w", err)
@@ -268,10 +282,13 @@ func (a *Agent) runOnce(ctx context.Context) error {
 		Platform:     &resetter{plat: plat, st: a.st},
 		BootID:       plat.BootID,
 		OnNewBoot:    tree.DiscardPendingChanges,
-		OnSessionEnd: a.opts.onSessionEnd,
+		OnSessionEnd: lp.sessionEnded(dg.sessionEnded(a.opts.onSessionEnd)),
 		Clock:        a.opts.clk,
 		RootCAs:      a.roots,
 		Logger:       a.log,
+	}
+	if err := a.fw.wire(&sopts); err != nil {
+		return fmt.Errorf("firmware: %w", err)
 	}
 	if a.opts.sessionTune != nil {
 		a.opts.sessionTune(&sopts)
@@ -283,9 +300,11 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	clientMu.Lock()
 	client = c
 	clientMu.Unlock()
+	dg.attach(c)
+	lp.attach(c)
 
 	a.mu.Lock()
-	a.current = &instance{plat: plat, tree: tree, client: c, ln: ln, crURL: crURL}
+	a.current = &instance{plat: plat, tree: tree, client: c, ln: ln, crURL: crURL, mqtt: mq}
 	a.mu.Unlock()
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -294,6 +313,15 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = tree.Run(runCtx) }()
 	go func() { defer wg.Done(); _ = ln.Serve(runCtx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); lp.run(runCtx) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := mq.run(runCtx, tree, trigger); err != nil {
+			a.log.Error("MQTT lane stopped", "err", err)
+		}
+	}()
 	a.log.Info("agent running", "platform", plat.Name(), "acs", redact.URL(a.cfg.ACSURL),
 		"connreq", ln.Addr().String(), "version", buildinfo.String())
 	err = c.Run(runCtx)

@@ -33,12 +33,21 @@ type Config struct {
 	// address chosen by the platform.
 	LocalAddr string
 	MQTTURL   string
+	// MQTT is the rest of the MQTT lane's settings (mqtt.go).
+	MQTT MQTTConfig
+	// Firmware is the firmware updater's settings (update.go).
+	Firmware FirmwareConfig
+	// Local is the field-engineer page's settings (local.go).
+	Local LocalConfig
 	// CAFile is a PEM bundle trusted for the ACS instead of the system roots.
 	CAFile string
 	// MemoryLimit is the Go runtime's soft memory limit in bytes; 0 keeps the
 	// default chosen for small routers.
 	MemoryLimit int64
-	LogLevel    string
+	// GCPercent is the Go collector's GOGC; 0 keeps the default chosen for
+	// small routers (cmd/cpe-agent, memory.go).
+	GCPercent int
+	LogLevel  string
 	// Identity reported in DeviceInfo and the Inform's DeviceId.
 	Manufacturer    string
 	OUI             string
@@ -98,6 +107,14 @@ var uciKeys = map[string]func(c *Config, v string) error{
 			return err
 		}
 		c.MemoryLimit = n
+		return nil
+	},
+	"gc_percent": func(c *Config, v string) error {
+		n, err := strconv.ParseUint(v, 10, 16)
+		if err != nil || n == 0 {
+			return fmt.Errorf("want a percentage ≥ 1 (GOGC), got %q", v)
+		}
+		c.GCPercent = int(n)
 		return nil
 	},
 	"periodic_inform_interval": func(c *Config, v string) error {

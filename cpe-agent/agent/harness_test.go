@@ -81,6 +81,7 @@ func newDevice(t *testing.T, o deviceOpts) *device {
 	// A fixed port: ConnectionRequestURL (forced active notification)
 	// stays the same across restarts, as it does on a router.
 	cfg.ConnReqAddr = freeAddr(t)
+	cfg.LocalAddr = freeAddr(t)
 	d := &device{t: t, acs: acs, clk: clk, cfg: cfg, wrap: o.wrap, results: make(chan session.Result, 100)}
 	t.Cleanup(d.stop)
 	return d

@@ -48,6 +48,17 @@ func DecodeFrom(r io.Reader, maxBytes int64) (*Envelope, error) {
 // error (at least the header ID when there is one), so the caller can echo
 // cwmp:ID in its fault.
 func Decode(data []byte) (*Envelope, error) {
+	if env, ok := decodeFast(bytes.TrimPrefix(data, utf8BOM)); ok {
+		return env, nil
+	}
+	return decodeReference(data)
+}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// decodeReference is the etree decoder: every message but a plain Inform,
+// and the judge of the Inform fast path (see scan.go).
+func decodeReference(data []byte) (*Envelope, error) {
 	env := &Envelope{}
 	if err := decodeEnvelope(data, env); err != nil {
 		err.ID = env.Header.ID
@@ -61,7 +72,7 @@ func malformed(format string, args ...any) *DecodeError {
 }
 
 func decodeEnvelope(data []byte, env *Envelope) *DecodeError {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = bytes.TrimPrefix(data, utf8BOM)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return malformed("empty message is not an envelope")
 	}

@@ -80,19 +80,29 @@ func text(el *etree.Element) string {
 // str returns the text without surrounding XML whitespace: names, keys and
 // codes never carry meaningful edge spaces, and pretty-printing devices add
 // them. Free text (string Values, usernames, passwords) uses text instead.
-func str(el *etree.Element) string { return strings.Trim(text(el), " \t\r\n") }
+func str(el *etree.Element) string { return trimXML(text(el)) }
 
 func (d *decoder) uint32(el *etree.Element) uint32 {
 	s := str(el)
-	if s == "" {
-		return 0 // an empty number is read as zero, as devices mean it
-	}
-	v, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 10, 32)
-	if err != nil {
+	v, ok := parseUint32(s)
+	if !ok {
 		d.fail(el, "%q is not an unsignedInt", s)
 	}
-	return uint32(v)
+	return v
 }
+
+// parseUint32 reads a trimmed xsd:unsignedInt; an empty number is read as
+// zero, as devices mean it.
+func parseUint32(s string) (uint32, bool) {
+	if s == "" {
+		return 0, true
+	}
+	v, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 10, 32)
+	return uint32(v), err == nil
+}
+
+// trimXML trims XML white space (str without the element).
+func trimXML(s string) string { return strings.Trim(s, " \t\r\n") }
 
 func (d *decoder) int32(el *etree.Element) int32 {
 	s := str(el)
@@ -184,6 +194,11 @@ func valueType(el *etree.Element) string {
 	if !ok {
 		return "string"
 	}
+	return typeName(t)
+}
+
+// typeName is valueType for the attribute's text.
+func typeName(t string) string {
 	t = strings.TrimSpace(t)
 	if i := strings.LastIndexByte(t, ':'); i >= 0 {
 		t = t[i+1:]

@@ -13,93 +13,80 @@ import (
 // trigger huge allocations.
 const maxCount = 1 << 20
 
-// decode builds a Schema from a generated file (see package dmformat for
-// the layout).
+// decode checks a generated file completely (see package dmformat for the
+// layout) and returns its Schema. Only the root node and the named types
+// are built here: an object builds its children the first time they are
+// asked for (children.go), so a CPE agent that consults a few hundred of
+// TR-181's 7,000 nodes keeps little more than the decompressed payload,
+// about a sixth of what the whole tree takes.
 func decode(file string) (*Schema, error) {
 	payload, err := dmformat.Unpack(file)
 	if err != nil {
 		return nil, err
 	}
-	d := decoder{r: dmformat.NewReader(payload)}
-	s, err := d.schema(payload)
+	s, err := scan(payload)
 	if err != nil {
 		return nil, fmt.Errorf("decode schema: %w", err)
 	}
 	return s, nil
 }
 
-type decoder struct {
-	r        *dmformat.Reader
-	strs     []string
-	patterns []pattern
-	types    []Type
-	nodes    []Node
-	kids     []*Node // backing of every object's kids
-	byName   []*Node // backing of every object's byName
-	s        *Schema
+// scanner checks a payload and records where everything is.
+type scanner struct {
+	r     *dmformat.Reader
+	s     *Schema
+	nodes int   // nodes seen so far
+	total int   // nodes announced
+	names []int // string refs of the siblings being checked, a stack
 }
 
-func (d *decoder) schema(payload []byte) (*Schema, error) {
-	r := d.r
-	// The strings share one allocation: the string table's bytes.
-	n := r.Int(maxCount)
-	start := r.Pos()
-	type span struct{ off, len int }
-	spans := make([]span, n)
-	for i := range spans {
-		l := r.Int(maxCount)
-		spans[i] = span{r.Pos() - start, l}
-		r.Raw(l)
+func scan(payload string) (*Schema, error) {
+	s := &Schema{payload: payload}
+	r := dmformat.NewReader(payload)
+	s.strOff = make([]uint32, r.Int(maxCount))
+	for i := range s.strOff {
+		s.strOff[i] = uint32(r.Pos())
+		r.Raw(r.Int(maxCount))
 	}
 	if r.Err != nil {
 		return nil, r.Err
 	}
-	blob := string(payload[start:r.Pos()])
-	d.strs = make([]string, n)
-	for i, sp := range spans {
-		d.strs[i] = blob[sp.off : sp.off+sp.len]
-	}
-
-	s := &Schema{}
-	d.s = s
-	s.name = d.str()
+	s.name = s.str(r)
 	s.version = Version{uint16(r.Int(1 << 16)), uint16(r.Int(1 << 16))}
 
-	d.patterns = make([]pattern, r.Int(maxCount))
-	for i := range d.patterns {
-		d.patterns[i].src = d.str()
+	s.patterns = make([]pattern, r.Int(maxCount))
+	for i := range s.patterns {
+		s.patterns[i].src = s.str(r)
 	}
-	d.types = make([]Type, r.Int(maxCount))
-	for i := range d.types {
-		d.typ(i)
+	s.typeOff = make([]uint32, r.Int(maxCount))
+	for i := range s.typeOff {
+		s.typeOff[i] = uint32(r.Pos())
+		s.readType(r, i, nil)
 		if r.Err != nil {
 			return nil, r.Err
 		}
 	}
-	for i := range d.types {
-		d.types[i].semantic = semanticCheck(&d.types[i])
-	}
+	s.types = make([]*Type, len(s.typeOff))
 
 	total := r.Int(maxCount)
 	if total == 0 {
 		return nil, fmt.Errorf("schema has no nodes")
 	}
-	d.nodes = make([]Node, 0, total)
-	d.kids = make([]*Node, 0, total-1)
-	d.byName = make([]*Node, 0, total-1)
-	s.root = d.node(nil)
+	rootOff := r.Pos()
+	sc := scanner{r: r, s: s, total: total}
+	sc.node(kidRef{obj: -1})
 	if r.Err != nil {
 		return nil, r.Err
 	}
-	if len(d.nodes) != total {
-		return nil, fmt.Errorf("schema announces %d nodes, holds %d", total, len(d.nodes))
+	if sc.nodes != total {
+		return nil, fmt.Errorf("schema announces %d nodes, holds %d", total, sc.nodes)
 	}
-	s.nodes = d.nodes
+	s.numNodes = total
+	s.numObject = len(s.objs)
 
-	named := r.Int(maxCount)
-	s.named = make([]*Type, named)
-	for i := range s.named {
-		s.named[i] = &d.types[r.Int(len(d.types))]
+	named := make([]int, r.Int(maxCount))
+	for i := range named {
+		named[i] = r.Int(len(s.typeOff))
 	}
 	if r.Err != nil {
 		return nil, r.Err
@@ -107,143 +94,275 @@ func (d *decoder) schema(payload []byte) (*Schema, error) {
 	if !r.Done() {
 		return nil, fmt.Errorf("trailing bytes after the schema")
 	}
+	s.named = make([]*Type, len(named))
+	for i, t := range named {
+		s.named[i] = s.typeAt(t)
+	}
 	if !slices.IsSortedFunc(s.named, func(a, b *Type) int { return strings.Compare(a.name, b.name) }) {
 		return nil, fmt.Errorf("named types are not sorted")
 	}
+	s.root = &Node{}
+	r.Seek(rootOff)
+	s.readNode(r, s.root, nil, 0)
 	return s, nil
 }
 
-func (d *decoder) str() string {
-	return d.strs[d.r.Int(len(d.strs))]
-}
-
-// typeRef reads the index of a type stored before type i.
-func (d *decoder) typeRef(i int) *Type {
-	return &d.types[d.r.Int(i)]
-}
-
-func (d *decoder) sizes() []Size {
-	n := d.r.Int(maxCount)
-	if n == 0 {
-		return nil
+// node checks one node and, for an object, its subtree, recording
+// offsets. It returns the node's name ref.
+func (sc *scanner) node(at kidRef) int {
+	r, s := sc.r, sc.s
+	if r.Err != nil {
+		return 0
 	}
-	out := make([]Size, n)
-	for i := range out {
-		out[i] = Size{Min: d.r.Int(math.MaxInt32), Max: d.r.Int(math.MaxInt32) - 1}
+	if sc.nodes == sc.total {
+		r.Err = fmt.Errorf("more nodes than announced")
+		return 0
 	}
-	return out
+	sc.nodes++
+	flags := r.Uvarint()
+	name := r.Int(len(s.strOff))
+	r.Int(1 << 16)
+	r.Int(1 << 16)
+	if flags&dmformat.NodeObject == 0 {
+		if at.obj < 0 {
+			r.Err = fmt.Errorf("the root is not an object")
+			return 0
+		}
+		r.Int(len(s.typeOff))
+		if flags&dmformat.NodeHasDefault != 0 {
+			r.Byte()
+			r.Int(len(s.strOff))
+		}
+		if flags&dmformat.NodeForcedInform != 0 {
+			s.forcedAt = append(s.forcedAt, at)
+		}
+		return name
+	}
+	j := len(s.objs)
+	s.objs = append(s.objs, objRecord{parent: at})
+	count := r.Int(sc.total - sc.nodes + 1)
+	r.Int(maxCount)
+	r.Int(math.MaxInt32)
+	r.Int(len(s.strOff))
+	r.Int(len(s.strOff))
+	for range r.Int(maxCount) {
+		r.Byte()
+		for range r.Int(maxCount) {
+			r.Int(len(s.strOff))
+		}
+	}
+	if r.Err != nil {
+		return 0
+	}
+	s.objs[j].kids = uint32(r.Pos())
+	s.objs[j].count = uint32(count)
+	base := len(sc.names)
+	for i := range count {
+		c := sc.node(kidRef{obj: int32(j), pos: uint32(i)})
+		if r.Err != nil {
+			return 0
+		}
+		sc.names = append(sc.names, c)
+	}
+	kids := sc.names[base:]
+	slices.SortFunc(kids, func(a, b int) int { return strings.Compare(s.strAt(a), s.strAt(b)) })
+	for i := 1; i < len(kids); i++ {
+		if s.strAt(kids[i-1]) == s.strAt(kids[i]) {
+			r.Err = fmt.Errorf("object %q has two children named %q", s.strAt(name), s.strAt(kids[i]))
+		}
+	}
+	sc.names = sc.names[:base]
+	s.objs[j].end = uint32(r.Pos())
+	s.objs[j].next = uint32(len(s.objs))
+	return name
 }
 
-func (d *decoder) typ(i int) {
-	r := d.r
-	t := &d.types[i]
+// strAt returns string i of the table; i is a checked ref.
+func (s *Schema) strAt(i int) string {
+	r := dmformat.NewReader(s.payload)
+	r.Seek(int(s.strOff[i]))
+	return r.Raw(r.Int(maxCount))
+}
+
+// str reads a string ref.
+func (s *Schema) str(r *dmformat.Reader) string {
+	i := r.Int(len(s.strOff))
+	if r.Err != nil {
+		return ""
+	}
+	return s.strAt(i)
+}
+
+// typeAt returns type i, building it (and the types it refers to) on first
+// use. Callers hold mu, or own s alone while scan builds it.
+func (s *Schema) typeAt(i int) *Type {
+	if t := s.types[i]; t != nil {
+		return t
+	}
+	t := &Type{}
+	r := dmformat.NewReader(s.payload)
+	r.Seek(int(s.typeOff[i]))
+	s.readType(r, i, t)
+	t.semantic = semanticCheck(t)
+	s.types[i] = t
+	return t
+}
+
+// readType reads type i's record into t, or only checks it when t is nil.
+func (s *Schema) readType(r *dmformat.Reader, i int, t *Type) {
+	build := t != nil
+	if !build {
+		t = &Type{} // scalar fields only: the check allocates nothing else
+	}
+	typeRef := func() *Type {
+		j := r.Int(i) // a type refers only to types before it
+		if !build || r.Err != nil {
+			return nil
+		}
+		return s.typeAt(j)
+	}
 	kind := r.Byte()
 	if kind >= byte(dmformat.NumKinds) {
-		r.Err = fmt.Errorf("type %d has unknown kind %d", i, kind)
+		if r.Err == nil {
+			r.Err = fmt.Errorf("type %d has unknown kind %d", i, kind)
+		}
 		return
 	}
 	t.kind = Kind(kind)
 	flags := r.Uvarint()
 	if flags&dmformat.TypeNamed != 0 {
-		t.name = d.str()
+		t.name = s.str(r)
 	}
 	if flags&dmformat.TypeBase != 0 {
-		t.base = d.typeRef(i)
+		t.base = typeRef()
 	}
 	if flags&dmformat.TypeUnits != 0 {
-		t.units = d.str()
+		t.units = s.str(r)
 	}
 	if flags&dmformat.TypeList != 0 {
-		t.item = d.typeRef(i)
-		t.list = &List{
+		t.item = typeRef()
+		l := List{
 			MinItems: r.Int(maxCount),
 			MaxItems: r.Int(maxCount) - 1,
 			Nested:   NestedBrackets(r.Byte()),
 		}
-		t.list.Sizes = d.sizes()
+		l.Sizes = readSizes(r, build)
+		if build {
+			t.list = &l
+		}
 	}
-	t.sizes = d.sizes()
+	t.sizes = readSizes(r, build)
 	if n := r.Int(maxCount); n > 0 {
-		t.ranges = make([]Range, n)
-		for j := range t.ranges {
+		if build {
+			t.ranges = make([]Range, n)
+		}
+		for j := range n {
 			f := r.Byte()
-			t.ranges[j] = Range{
+			rg := Range{
 				HasMin: f&dmformat.RangeHasMin != 0,
 				HasMax: f&dmformat.RangeHasMax != 0,
 				Min:    r.Varint(),
 				Max:    r.Varint(),
 				Step:   int64(r.Uvarint()),
 			}
-			if t.ranges[j].Step < 1 {
+			if rg.Step < 1 && r.Err == nil {
 				r.Err = fmt.Errorf("type %d has a range step below 1", i)
 			}
-		}
-	}
-	if n := r.Int(maxCount); n > 0 {
-		t.enums = make([]Enum, n)
-		for j := range t.enums {
-			v := d.str()
-			f := r.Byte()
-			t.enums[j] = Enum{
-				Value:    v,
-				ReadOnly: f&dmformat.EnumReadOnly != 0,
-				Optional: f&dmformat.EnumOptional != 0,
-				Status:   Status(f >> dmformat.EnumStatusShift & 3),
+			if build {
+				t.ranges[j] = rg
 			}
 		}
 	}
 	if n := r.Int(maxCount); n > 0 {
-		t.patterns = make([]*pattern, n)
-		for j := range t.patterns {
-			t.patterns[j] = &d.patterns[r.Int(len(d.patterns))]
+		if build {
+			t.enums = make([]Enum, n)
+		}
+		for j := range n {
+			v := s.str(r)
+			f := r.Byte()
+			if build {
+				t.enums[j] = Enum{
+					Value:    v,
+					ReadOnly: f&dmformat.EnumReadOnly != 0,
+					Optional: f&dmformat.EnumOptional != 0,
+					Status:   Status(f >> dmformat.EnumStatusShift & 3),
+				}
+			}
+		}
+	}
+	if n := r.Int(maxCount); n > 0 {
+		if build {
+			t.patterns = make([]*pattern, n)
+		}
+		for j := range n {
+			p := r.Int(len(s.patterns))
+			if build {
+				t.patterns[j] = &s.patterns[p]
+			}
 		}
 	}
 	if flags&dmformat.TypePathRef != 0 {
 		refType := r.Byte()
 		target := r.Byte()
-		t.pathRef = &PathRef{Strong: refType == dmformat.RefStrong, TargetType: TargetType(target), TargetParent: d.str()}
+		parent := s.str(r)
+		if build {
+			t.pathRef = &PathRef{Strong: refType == dmformat.RefStrong, TargetType: TargetType(target), TargetParent: parent}
+		}
 	}
 	if flags&dmformat.TypeEnumRef != 0 {
-		e := &EnumerationRef{TargetParam: d.str()}
+		e := EnumerationRef{TargetParam: s.str(r)}
 		if r.Byte() != 0 {
-			e.HasNullValue, e.NullValue = true, d.str()
+			e.HasNullValue, e.NullValue = true, s.str(r)
 		}
-		t.enumRef = e
+		if build {
+			t.enumRef = &e
+		}
 	}
 }
 
-// node decodes a node and, for an object, its subtree.
-func (d *decoder) node(parent *Node) *Node {
-	r := d.r
-	if r.Err != nil || len(d.nodes) == cap(d.nodes) {
-		if r.Err == nil {
-			r.Err = fmt.Errorf("more nodes than announced")
-		}
+func readSizes(r *dmformat.Reader, build bool) []Size {
+	n := r.Int(maxCount)
+	if n == 0 {
 		return nil
 	}
-	d.nodes = append(d.nodes, Node{parent: parent})
-	n := &d.nodes[len(d.nodes)-1]
+	var out []Size
+	if build {
+		out = make([]Size, n)
+	}
+	for i := range n {
+		sz := Size{Min: r.Int(math.MaxInt32), Max: r.Int(math.MaxInt32) - 1}
+		if build {
+			out[i] = sz
+		}
+	}
+	return out
+}
+
+// readNode reads the record at r into n, a child of parent. An object's
+// record stops before its children: they are built by kidsOf, and obj is
+// the object's index. It reports whether n is an object. Callers hold mu,
+// or own s alone while scan builds it.
+func (s *Schema) readNode(r *dmformat.Reader, n *Node, parent *Node, obj int) bool {
+	n.parent = parent
 	n.flags = uint32(r.Uvarint())
-	n.name = d.str()
+	n.name = s.str(r)
 	n.ver = Version{uint16(r.Int(1 << 16)), uint16(r.Int(1 << 16))}
 	if n.flags&dmformat.NodeObject == 0 {
-		n.typ = &d.types[r.Int(len(d.types))]
+		n.typ = s.typeAt(r.Int(len(s.typeOff)))
 		if n.flags&dmformat.NodeHasDefault != 0 {
 			kind := DefaultKind(r.Byte())
-			n.def = &Default{Kind: kind, Value: d.str()}
+			n.def = &Default{Kind: kind, Value: s.str(r)}
 		}
-		if n.flags&dmformat.NodeForcedInform != 0 {
-			d.s.forced = append(d.s.forced, n)
-		}
-		return n
+		return false
 	}
-	d.s.numObject++
-	count := r.Int(cap(d.kids) - len(d.kids) + 1)
+	r.Uvarint() // the number of children, recorded by scan
 	o := &objectInfo{
+		s:          s,
+		index:      int32(obj),
 		minEntries: r.Int(maxCount),
 		maxEntries: r.Int(math.MaxInt32) - 1,
-		numEntries: d.str(),
-		enable:     d.str(),
+		numEntries: s.str(r),
+		enable:     s.str(r),
 	}
 	if k := r.Int(maxCount); k > 0 {
 		o.uniqueKeys = make([]UniqueKey, k)
@@ -251,31 +370,10 @@ func (d *decoder) node(parent *Node) *Node {
 			o.uniqueKeys[i].Functional = r.Byte() != 0
 			o.uniqueKeys[i].Parameters = make([]string, r.Int(maxCount))
 			for j := range o.uniqueKeys[i].Parameters {
-				o.uniqueKeys[i].Parameters[j] = d.str()
+				o.uniqueKeys[i].Parameters[j] = s.str(r)
 			}
 		}
 	}
 	n.obj = o
-	if r.Err != nil {
-		return n
-	}
-	start := len(d.kids)
-	d.kids = d.kids[:start+count]
-	o.kids = d.kids[start : start+count : start+count]
-	for i := range o.kids {
-		o.kids[i] = d.node(n)
-		if r.Err != nil {
-			return n
-		}
-	}
-	bstart := len(d.byName)
-	d.byName = append(d.byName, o.kids...)
-	o.byName = d.byName[bstart:len(d.byName):len(d.byName)]
-	slices.SortFunc(o.byName, func(a, b *Node) int { return strings.Compare(a.name, b.name) })
-	for i := 1; i < len(o.byName); i++ {
-		if o.byName[i-1].name == o.byName[i].name {
-			r.Err = fmt.Errorf("object %q has two children named %q", n.name, o.byName[i].name)
-		}
-	}
-	return n
+	return true
 }

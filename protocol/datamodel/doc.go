@@ -12,9 +12,12 @@
 //
 // # Schemas
 //
-// TR181 and TR098 decode an embedded, compressed schema on first use.
-// Schema.Lookup finds the node of a template or instance path without
-// allocating; Node gives access, notification constraints, forced inform,
+// TR181 and TR098 decode an embedded, compressed schema on first use. The
+// whole file is checked then, but nodes are built an object's children at a
+// time when first reached, so a program that consults a small part of a
+// schema (a CPE agent) keeps a small part of it in memory. Schema.Lookup
+// finds the node of a template or instance path without allocating once
+// the objects on its way are built; Node gives access, notification constraints, forced inform,
 // hidden/secured/command flags, version, table limits and the type.
 //
 // # Values

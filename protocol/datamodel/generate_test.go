@@ -27,7 +27,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("unpack the file embedded for %s: %v", m.xml, err)
 		}
-		if !bytes.Equal(payload, embedded) {
+		if string(payload) != embedded {
 			t.Errorf("the schema embedded for %s is out of date: run go generate ./protocol/datamodel", m.xml)
 			continue
 		}

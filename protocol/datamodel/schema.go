@@ -4,6 +4,8 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"gatewarden/protocol/datamodel/internal/dmformat"
@@ -15,11 +17,42 @@ import (
 type Schema struct {
 	name      string
 	version   Version
-	root      *Node
-	nodes     []Node // pre-order
-	named     []*Type
-	forced    []*Node
 	numObject int
+	numNodes  int
+	root      *Node
+	named     []*Type // sorted by name
+
+	// What the scan recorded, for building nodes and types on demand.
+	payload  string
+	strOff   []uint32    // string i: its length's offset in payload
+	patterns []pattern   // shared by the types that use them
+	typeOff  []uint32    // type i: its record's offset
+	objs     []objRecord // per object, in document order
+	forcedAt []kidRef    // forced-inform parameters, in document order
+
+	// mu serialises building; what is built is published through
+	// objectInfo.kids, so readers take no lock.
+	mu     sync.Mutex
+	types  []*Type // built types by index, nil until needed; under mu
+	forced struct {
+		once  sync.Once
+		nodes []*Node
+	}
+}
+
+// objRecord locates an object's part of the payload.
+type objRecord struct {
+	kids   uint32 // offset of its first child's record
+	end    uint32 // offset just past its subtree
+	next   uint32 // index of the first object after its subtree
+	count  uint32 // number of children
+	parent kidRef // where the object itself sits
+}
+
+// kidRef is the pos-th child of object obj (-1: the root has no parent).
+type kidRef struct {
+	obj int32
+	pos uint32
 }
 
 // Name returns the root object's name, "Device" or "InternetGatewayDevice".
@@ -36,17 +69,29 @@ func (s *Schema) Root() *Node { return s.root }
 func (s *Schema) NumObjects() int { return s.numObject }
 
 // NumParameters returns how many parameters the model defines.
-func (s *Schema) NumParameters() int { return len(s.nodes) - s.numObject }
+func (s *Schema) NumParameters() int { return s.numNodes - s.numObject }
 
 // Nodes iterates over every object and parameter in document order.
 func (s *Schema) Nodes() iter.Seq[*Node] {
-	return func(yield func(*Node) bool) {
-		for i := range s.nodes {
-			if !yield(&s.nodes[i]) {
-				return
-			}
+	return func(yield func(*Node) bool) { s.root.each(yield) }
+}
+
+// each calls yield for n and the nodes below it in document order until
+// yield returns false, and reports whether it never did.
+func (n *Node) each(yield func(*Node) bool) bool {
+	if !yield(n) {
+		return false
+	}
+	if n.obj == nil {
+		return true
+	}
+	k := n.kids()
+	for i := range k.nodes {
+		if !k.nodes[i].each(yield) {
+			return false
 		}
 	}
+	return true
 }
 
 // Walk calls fn for every node in document order: an object, then its
@@ -56,7 +101,7 @@ func (s *Schema) Walk(fn func(*Node) bool) { s.root.Walk(fn) }
 
 // ForcedInform returns the parameters every Inform carries, in document
 // order.
-func (s *Schema) ForcedInform() []*Node { return slices.Clone(s.forced) }
+func (s *Schema) ForcedInform() []*Node { return slices.Clone(s.forcedNodes()) }
 
 // DataType returns a named data type ("IPv4Address", "StatsCounter64").
 func (s *Schema) DataType(name string) (*Type, bool) {
@@ -86,7 +131,7 @@ func (s *Schema) DataTypeNames() []string {
 // trailing ".", a parameter without. For a table, the table path
 // ("Device.IP.Interface.") and its instance paths ("Device.IP.Interface.3.")
 // return the same node: Path.Last tells which one was meant. Lookup does
-// not allocate.
+// not allocate, except to build the objects it reaches for the first time.
 func (s *Schema) Lookup(path string) (*Node, bool) {
 	if path == "" || len(path) > MaxPathLength && utf8.RuneCountInString(path) > MaxPathLength {
 		return nil, false
@@ -154,8 +199,9 @@ type Node struct {
 }
 
 type objectInfo struct {
-	kids       []*Node // document order
-	byName     []*Node
+	s          *Schema
+	index      int32                  // among the schema's objects
+	kids       atomic.Pointer[kidSet] // nil until first asked for
 	minEntries int
 	maxEntries int
 	numEntries string
@@ -354,8 +400,9 @@ func (n *Node) Children() iter.Seq[*Node] {
 		if n.obj == nil {
 			return
 		}
-		for _, c := range n.obj.kids {
-			if !yield(c) {
+		k := n.kids()
+		for i := range k.nodes {
+			if !yield(&k.nodes[i]) {
 				return
 			}
 		}
@@ -367,7 +414,7 @@ func (n *Node) NumChildren() int {
 	if n.obj == nil {
 		return 0
 	}
-	return len(n.obj.kids)
+	return len(n.kids().nodes)
 }
 
 // Child returns the child object or parameter with the given name
@@ -376,18 +423,20 @@ func (n *Node) Child(name string) (*Node, bool) {
 	if n.obj == nil {
 		return nil, false
 	}
-	kids := n.obj.byName
-	lo, hi := 0, len(kids)
+	k := n.kids()
+	lo, hi := 0, len(k.byName)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if kids[m].name < name {
+		if k.nodes[k.byName[m]].name < name {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	if lo < len(kids) && kids[lo].name == name {
-		return kids[lo], true
+	if lo < len(k.byName) {
+		if c := &k.nodes[k.byName[lo]]; c.name == name {
+			return c, true
+		}
 	}
 	return nil, false
 }
@@ -398,8 +447,9 @@ func (n *Node) Walk(fn func(*Node) bool) {
 	if !fn(n) || n.obj == nil {
 		return
 	}
-	for _, c := range n.obj.kids {
-		c.Walk(fn)
+	k := n.kids()
+	for i := range k.nodes {
+		k.nodes[i].Walk(fn)
 	}
 }
 

@@ -172,7 +172,10 @@ type Type struct {
 }
 
 // pattern compiles on first use: most patterns of a schema are never
-// needed by a given CPE.
+// needed by a given CPE. The generator rejects a pattern that does not
+// compile, and the embedded schemas' patterns are tested; one that still
+// fails (a corrupt file) matches nothing, so values are refused rather
+// than the program stopped.
 type pattern struct {
 	src  string
 	once sync.Once
@@ -180,8 +183,8 @@ type pattern struct {
 }
 
 func (p *pattern) match(s string) bool {
-	p.once.Do(func() { p.re = xsdre.MustCompile(p.src) })
-	return p.re.MatchString(s)
+	p.once.Do(func() { p.re, _ = xsdre.Compile(p.src) })
+	return p.re != nil && p.re.MatchString(s)
 }
 
 // Kind returns the primitive kind of the value on the wire; lists are

@@ -78,6 +78,25 @@ var routeRules = map[string]routeRule{
 		path: func(f fixture, role string) string { return "/api/v1/presets/e2e-by-" + role },
 		body: secretPreset},
 	"GET /api/v1/openapi.json": {allowed: allRoles, path: func(fixture, string) string { return "/api/v1/openapi.json" }},
+	// Files and campaigns (campaign_test.go): mutations by allowed roles
+	// send what the ACS refuses (not a package, a file it lacks, a
+	// campaign that does not exist).
+	"POST /api/v1/files":                 {allowed: writers, path: func(fixture, string) string { return "/api/v1/files" }, body: map[string]any{}},
+	"GET /api/v1/files":                  {allowed: allRoles, path: func(fixture, string) string { return "/api/v1/files" }},
+	"POST /api/v1/campaigns":             {allowed: writers, path: func(fixture, string) string { return "/api/v1/campaigns" }, body: map[string]any{"file": "no-such-file"}},
+	"GET /api/v1/campaigns":              {allowed: allRoles, path: func(fixture, string) string { return "/api/v1/campaigns" }},
+	"GET /api/v1/campaigns/{id}":         {allowed: allRoles, path: func(fixture, string) string { return "/api/v1/campaigns/nosuchcampaign" }},
+	"POST /api/v1/campaigns/{id}/pause":  {allowed: writers, path: func(fixture, string) string { return "/api/v1/campaigns/nosuchcampaign/pause" }},
+	"POST /api/v1/campaigns/{id}/resume": {allowed: writers, path: func(fixture, string) string { return "/api/v1/campaigns/nosuchcampaign/resume" }},
+	"POST /api/v1/campaigns/{id}/abort":  {allowed: writers, path: func(fixture, string) string { return "/api/v1/campaigns/nosuchcampaign/abort" }},
+	// Support flow (diagnostics_test.go): allowed roles aim at a device
+	// the ACS lacks.
+	"POST /api/v1/devices/{id}/diagnostics": {allowed: supportUp,
+		path: func(fixture, string) string { return devicePath(missingID) + "/diagnostics" },
+		body: map[string]any{"kind": "ping", "host": "127.0.0.1"}},
+	"GET /api/v1/tickets/{ref}":       {allowed: allRoles, path: func(fixture, string) string { return "/api/v1/tickets/T-NONE" }},
+	"GET /api/v1/health/degraded":     {allowed: allRoles, path: func(fixture, string) string { return "/api/v1/health/degraded" }},
+	"GET /api/v1/devices/{id}/health": {allowed: allRoles, path: func(f fixture, _ string) string { return dev(f, "") + "/health" }},
 }
 
 // taskRules: beyond the route, each task type needs its own permission.
@@ -93,6 +112,7 @@ var taskRules = []struct {
 	{map[string]any{"type": "deleteObject", "object": "Device.IP.Interface.1.IPv4Address.1."}, writers},
 	{map[string]any{"type": "factoryReset"}, writers},
 	{map[string]any{"type": "setParameterAttributes", "attributes": []map[string]any{{"name": "Device.WiFi.SSID.1.SSID", "notification": 2}}}, writers},
+	{map[string]any{"type": "upload", "fileType": "2 Vendor Log File"}, writers},
 }
 
 // TestAPIAuthorization is acceptance item 4 against the real server:

@@ -26,8 +26,13 @@ type benchFigures struct {
 	Errors                 int64            `json:"errors"`
 	ErrorKinds             map[string]int64 `json:"error_kinds"`
 	ACSRequests            int64            `json:"acs_requests"`
+	AuthChallenges         int64            `json:"auth_challenges"`
+	ReuseNonce             bool             `json:"reuse_nonce"`
 	BaselineSessionsPerSec *float64         `json:"baseline_sessions_per_sec"`
 	Ratio                  *float64         `json:"ratio"`
+	Baseline               *struct {
+		ServerCPUUsPerSession float64 `json:"server_cpu_us_per_session"`
+	} `json:"baseline"`
 }
 
 // benchEnv reads a knob of the benchmarks from the environment.
@@ -72,6 +77,13 @@ func runTestbench(b *testing.B, bin, cwmpURL, dataDir string, args ...string) be
 //
 // With profile set, a CPU profile of this process covers the measured run
 // only (E2E_BENCH_CPUPROFILE with the in-process benchmark).
+//
+// By default every session takes a fresh Digest challenge (401, then the
+// Inform again), as most CPEs do; E2E_BENCH_REUSE_NONCE=1 runs the
+// measured part with `--reuse-nonce`, each device answering its last
+// nonce pre-emptively as CPEs that cache one do (its first session in the
+// run still takes a challenge). The challenges/session metric tells the
+// two apart in a report.
 func idlePeriodic(b *testing.B, cwmpURL, dataDir string, pid int, profile string) {
 	tb := buildBinary(b, "testbench/cmd/testbench")
 	devices := benchEnv("E2E_BENCH_DEVICES", "10000")
@@ -102,9 +114,12 @@ func idlePeriodic(b *testing.B, cwmpURL, dataDir string, pid int, profile string
 		// The ACS's CPU is read around the run against it only: the
 		// baseline part of the testbench run comes after it and leaves
 		// the ACS idle.
+		args := []string{"--devices", devices, "--concurrency", conc, "--duration", duration, "--baseline"}
+		if benchEnv("E2E_BENCH_REUSE_NONCE", "") == "1" {
+			args = append(args, "--reuse-nonce")
+		}
 		before := cpuTime(pid)
-		f = runTestbench(b, tb, cwmpURL, dataDir, "--devices", devices, "--concurrency", conc,
-			"--duration", duration, "--baseline")
+		f = runTestbench(b, tb, cwmpURL, dataDir, args...)
 		cpu = cpuTime(pid) - before
 	}
 	b.StopTimer()
@@ -114,6 +129,12 @@ func idlePeriodic(b *testing.B, cwmpURL, dataDir string, pid int, profile string
 	}
 	if f.ACSRequests != 0 {
 		b.Errorf("the ACS sent %d requests in idle sessions; idle means Inform, empty POST, 204", f.ACSRequests)
+	}
+	if f.Sessions > 0 {
+		b.ReportMetric(float64(f.AuthChallenges)/float64(f.Sessions), "challenges/session")
+	}
+	if f.Baseline != nil && f.Baseline.ServerCPUUsPerSession > 0 {
+		b.ReportMetric(f.Baseline.ServerCPUUsPerSession, "baseline-cpu-µs/session")
 	}
 	b.ReportMetric(f.SessionsPerSec, "sessions/s")
 	b.ReportMetric(f.P50Ms, "p50-ms")
@@ -153,7 +174,8 @@ func cpuTime(pid int) time.Duration {
 // --concurrency 64 --duration 10s --baseline`: sessions/s, p50/p99,
 // rejections, errors, the ratio to the bare net/http baseline and the
 // ACS's peak RSS (VmHWM). E2E_BENCH_DEVICES, E2E_BENCH_DURATION and
-// E2E_BENCH_CONCURRENCY change the run.
+// E2E_BENCH_CONCURRENCY change the run, E2E_BENCH_REUSE_NONCE=1 the
+// client's Digest mode (see idlePeriodic).
 func BenchmarkACSIdlePeriodic(b *testing.B) {
 	bin := buildBinary(b, "acs/cmd/acs")
 	dir := b.TempDir()
@@ -167,7 +189,7 @@ func BenchmarkACSIdlePeriodic(b *testing.B) {
 // the measured run only, `go test -cpuprofile` the warm-up too.
 func BenchmarkACSIdlePeriodicInProcess(b *testing.B) {
 	dir := b.TempDir()
-	srv, err := server.New(server.Config{DataDir: dir, CWMPAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", Logger: testLogger()})
+	srv, err := server.New(server.Config{DataDir: dir, CWMPAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0", FilesAddr: "127.0.0.1:0", Logger: testLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}

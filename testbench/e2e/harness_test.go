@@ -66,10 +66,11 @@ func startACS(t *testing.T) *inprocACS {
 		a.tokens[role] = tok
 	}
 	srv, err := server.New(server.Config{
-		DataDir:  dir,
-		CWMPAddr: "127.0.0.1:0",
-		APIAddr:  "127.0.0.1:0",
-		Logger:   testLogger().With("part", "acs"),
+		DataDir:   dir,
+		CWMPAddr:  "127.0.0.1:0",
+		APIAddr:   "127.0.0.1:0",
+		FilesAddr: "127.0.0.1:0",
+		Logger:    testLogger().With("part", "acs"),
 	})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)

@@ -84,7 +84,7 @@ func freePort(t testing.TB) string {
 func startACSProcess(t testing.TB, bin, dir string, extra ...string) *acsProcess {
 	t.Helper()
 	cwmpAddr, apiAddr := freePort(t), freePort(t)
-	args := append([]string{"serve", "--data", dir, "--cwmp-addr", cwmpAddr, "--api-addr", apiAddr}, extra...)
+	args := append([]string{"serve", "--data", dir, "--cwmp-addr", cwmpAddr, "--api-addr", apiAddr, "--files-addr", freePort(t)}, extra...)
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

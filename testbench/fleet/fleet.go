@@ -33,6 +33,9 @@ type Options struct {
 	// PeriodicInform is the factory PeriodicInformInterval; default 300 s.
 	PeriodicInform time.Duration
 	Logger         *slog.Logger
+	// Configure, when set, adjusts device i's configuration last (the
+	// MQTT lane's broker URL and push key, say).
+	Configure func(i int, cfg *agent.Config)
 }
 
 // Fleet is a running set of agents.
@@ -70,10 +73,14 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 		cfg.Serial = serial
 		cfg.ProductClass = o.ProductClass
 		cfg.ConnReqAddr = "127.0.0.1:0"
+		cfg.LocalAddr = agent.LocalOff // one page per process would be a port fight
 		cfg.PeriodicInformInterval = o.PeriodicInform
 		if o.Password != nil {
 			cfg.ACSUsername = serial
 			cfg.ACSPassword = o.Password(serial)
+		}
+		if o.Configure != nil {
+			o.Configure(i, &cfg)
 		}
 		var opts []agent.Option
 		if o.Logger != nil {
@@ -99,6 +106,9 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 	}
 	return f, nil
 }
+
+// Agent is device i's agent (0-based).
+func (f *Fleet) Agent(i int) *agent.Agent { return f.agents[i] }
 
 // Serials lists the devices in order.
 func (f *Fleet) Serials() []string { return append([]string(nil), f.serial...) }

@@ -22,13 +22,15 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
-  acs serve --data DIR [--cwmp-addr A] [--api-addr A] [--files-addr A]
+  acs serve --data DIR [--cwmp-addr A] [--api-addr A] [--files-addr A] [--files-url URL]
             [--mqtt-addr A] [--mqtt-external URL] [--tls-cert F --tls-key F]
             [--store bbolt|postgres] [--pg-url URL] [--config FILE]
-            [--insecure-cpe-auth]
+            [--insecure-cpe-auth] [--telemetry-retention D] [--telemetry-keep N]
   acs token create --data DIR --role admin|operator|support|readonly [--name N]
   acs cpe-credentials --data DIR SERIAL
   acs compact --data DIR
+  acs push-key --data DIR [--rotate]
+  acs mqtt-credentials --data DIR DEVICE-ID
   acs version
 `)
 }
@@ -54,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cpeCredentials(args[1:], stdout, stderr)
 	case "compact":
 		return compact(args[1:], stdout, stderr)
+	case "push-key":
+		return pushKey(args[1:], stdout, stderr)
+	case "mqtt-credentials":
+		return mqttCredentials(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -70,6 +76,7 @@ type fileConfig struct {
 	CWMPAddr        string `json:"cwmp-addr"`
 	APIAddr         string `json:"api-addr"`
 	FilesAddr       string `json:"files-addr"`
+	FilesURL        string `json:"files-url"`
 	MQTTAddr        string `json:"mqtt-addr"`
 	MQTTExternal    string `json:"mqtt-external"`
 	TLSCert         string `json:"tls-cert"`
@@ -78,6 +85,9 @@ type fileConfig struct {
 	PGURL           string `json:"pg-url"`
 	InsecureCPEAuth bool   `json:"insecure-cpe-auth"`
 	LogLevel        string `json:"log-level"`
+	// MQTT lane telemetry (mqtt.go): a Go duration and a count.
+	TelemetryRetention string `json:"telemetry-retention"`
+	TelemetryKeep      string `json:"telemetry-keep"`
 }
 
 func serve(args []string, stderr io.Writer) int {
@@ -89,6 +99,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&fc.CWMPAddr, "cwmp-addr", ":7547", "CWMP endpoint address")
 	fs.StringVar(&fc.APIAddr, "api-addr", ":7557", "REST API, metrics and health address")
 	fs.StringVar(&fc.FilesAddr, "files-addr", ":7567", "firmware file server address")
+	fs.StringVar(&fc.FilesURL, "files-url", "", "base URL CPEs reach the file server at, e.g. http://acs.example.net:7567 (default: from --files-addr)")
 	fs.StringVar(&fc.MQTTAddr, "mqtt-addr", ":1883", "embedded MQTT broker address")
 	fs.StringVar(&fc.MQTTExternal, "mqtt-external", "", "URL of an external MQTT broker")
 	fs.StringVar(&fc.TLSCert, "tls-cert", "", "TLS certificate (PEM)")
@@ -97,6 +108,8 @@ func serve(args []string, stderr io.Writer) int {
 	fs.StringVar(&fc.PGURL, "pg-url", "", "PostgreSQL URL (with --store postgres)")
 	fs.BoolVar(&fc.InsecureCPEAuth, "insecure-cpe-auth", false, "accept any CPE without authentication (labs only)")
 	fs.StringVar(&fc.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&fc.TelemetryRetention, "telemetry-retention", "168h", "how long MQTT telemetry samples are kept")
+	fs.StringVar(&fc.TelemetryKeep, "telemetry-keep", "1440", "most telemetry samples kept per device")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -124,10 +137,17 @@ func serve(args []string, stderr io.Writer) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	telRetention, telKeep, err := telemetrySettings(fc)
+	if err != nil {
+		fmt.Fprintf(stderr, "acs: %v\n", err)
+		return 2
+	}
+	tuneGC()
 	srv, err := server.New(server.Config{
-		DataDir: fc.Data, CWMPAddr: fc.CWMPAddr, APIAddr: fc.APIAddr, FilesAddr: fc.FilesAddr,
+		DataDir: fc.Data, CWMPAddr: fc.CWMPAddr, APIAddr: fc.APIAddr, FilesAddr: fc.FilesAddr, FilesURL: fc.FilesURL,
 		MQTTAddr: fc.MQTTAddr, MQTTExternal: fc.MQTTExternal, TLSCert: fc.TLSCert, TLSKey: fc.TLSKey,
 		Store: fc.Store, PGURL: fc.PGURL, InsecureCPEAuth: fc.InsecureCPEAuth, Logger: logger,
+		TelemetryRetention: telRetention, TelemetryKeep: telKeep,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "acs: %v\n", err)
@@ -156,6 +176,7 @@ func mergeConfig(file, flags fileConfig, given map[string]bool) fileConfig {
 		CWMPAddr:     pick("cwmp-addr", file.CWMPAddr, flags.CWMPAddr),
 		APIAddr:      pick("api-addr", file.APIAddr, flags.APIAddr),
 		FilesAddr:    pick("files-addr", file.FilesAddr, flags.FilesAddr),
+		FilesURL:     pick("files-url", file.FilesURL, flags.FilesURL),
 		MQTTAddr:     pick("mqtt-addr", file.MQTTAddr, flags.MQTTAddr),
 		MQTTExternal: pick("mqtt-external", file.MQTTExternal, flags.MQTTExternal),
 		TLSCert:      pick("tls-cert", file.TLSCert, flags.TLSCert),
@@ -163,6 +184,9 @@ func mergeConfig(file, flags fileConfig, given map[string]bool) fileConfig {
 		Store:        pick("store", file.Store, flags.Store),
 		PGURL:        pick("pg-url", file.PGURL, flags.PGURL),
 		LogLevel:     pick("log-level", file.LogLevel, flags.LogLevel),
+
+		TelemetryRetention: pick("telemetry-retention", file.TelemetryRetention, flags.TelemetryRetention),
+		TelemetryKeep:      pick("telemetry-keep", file.TelemetryKeep, flags.TelemetryKeep),
 	}
 	out.InsecureCPEAuth = flags.InsecureCPEAuth
 	if !given["insecure-cpe-auth"] {

@@ -77,6 +77,25 @@ Presets:
   presets list
   presets show NAME
   presets apply FILE              FILE holds a preset as JSON ("-": stdin); --name sets the name
+  presets push NAME --group TAG [--timeout 2m] [--interval 1s]
+                                  one signed MQTT bundle to the group; progress bar until
+                                  every device answered (exit 3: some still pending)
+  push show ID                    per-device states of a push
+  telemetry ID [--since -1h]      a device's telemetry history
+Firmware:
+  files list [--limit N] [--after NAME]
+  files upload PACKAGE [--name NAME]   the ACS checks its signature
+  campaign create --file NAME [--filter EXPR] [--waves 1%,10%,50%,100%]
+                  [--max-concurrent N] [--windows 22:00-05:00,...] [--location ZONE]
+                  [--failure-threshold 10%] [--device-timeout 24h] [--name N]
+  campaign list | show ID | pause ID | resume ID | abort ID
+  campaign watch ID [--interval 2s]   progress bar until it completes, halts or
+                                      is aborted (exit 0 only when completed)
+Support:
+  diagnose ID --ping HOST | --traceroute HOST | --download URL | --upload URL
+              [--count N] [--size BYTES] [--ticket T]
+                                  a TR-143 diagnostic on the device, ahead of bulk work
+  ticket REF                      the diagnostics run under a support ticket
 Other:
   version
 
@@ -137,7 +156,7 @@ func dispatch(ctx context.Context, e *env, g *globals, name string, args []strin
 		return nil
 	}
 	// Two-word commands.
-	if name == "devices" || name == "presets" || name == "tasks" {
+	if name == "devices" || name == "presets" || name == "tasks" || name == "files" || name == "campaign" || name == "push" {
 		if len(args) == 0 {
 			return usagef("%s needs a subcommand", name)
 		}
@@ -145,6 +164,15 @@ func dispatch(ctx context.Context, e *env, g *globals, name string, args []strin
 	}
 	c := &cli{env: e, g: g}
 	cmd, ok := c.commands()[name]
+	if !ok {
+		cmd, ok = c.firmwareCommands()[name] // files.go
+	}
+	if !ok {
+		cmd, ok = c.mqttCommands()[name] // mqtt.go
+	}
+	if !ok {
+		cmd, ok = c.supportCommands()[name] // diagnose.go
+	}
 	if !ok {
 		return usagef("unknown command %q", name)
 	}

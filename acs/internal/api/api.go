@@ -23,6 +23,11 @@ type api struct {
 	compileFilter FilterCompiler
 	validate      PresetValidator
 	validateTask  TaskValidator
+	files         FileRepo        // nil: no file repository
+	campaigns     CampaignService // nil: no campaigns
+	mqtt          PushService     // nil: no MQTT lane
+	tickets       TicketStore     // nil: no ticket archive
+	lineHealth    LineHealthStore // nil: no line health
 	wakeTimeout   time.Duration
 	wakes         sync.WaitGroup // background connection requests
 	log           *slog.Logger
@@ -50,6 +55,11 @@ func newAPI(o Options) *api {
 		compileFilter: o.CompileFilter,
 		validate:      o.ValidatePreset,
 		validateTask:  o.ValidateTask,
+		files:         o.Files,
+		campaigns:     o.Campaigns,
+		mqtt:          o.MQTT,
+		tickets:       o.Tickets,
+		lineHealth:    o.LineHealth,
 		wakeTimeout:   o.WakeTimeout,
 		log:           o.Logger,
 		now:           o.Now,

@@ -30,6 +30,22 @@ var wantRoles = map[string][]Role{
 	"GET /api/v1/presets/{name}":             {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
 	"PUT /api/v1/presets/{name}":             {RoleAdmin, RoleOperator},
 	"GET /api/v1/openapi.json":               {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"POST /api/v1/files":                     {RoleAdmin, RoleOperator},
+	"GET /api/v1/files":                      {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"POST /api/v1/campaigns":                 {RoleAdmin, RoleOperator},
+	"GET /api/v1/campaigns":                  {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"GET /api/v1/campaigns/{id}":             {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"POST /api/v1/campaigns/{id}/pause":      {RoleAdmin, RoleOperator},
+	"POST /api/v1/campaigns/{id}/resume":     {RoleAdmin, RoleOperator},
+	"POST /api/v1/campaigns/{id}/abort":      {RoleAdmin, RoleOperator},
+	"POST /api/v1/presets/{name}/push":       {RoleAdmin, RoleOperator},
+	"GET /api/v1/presets/{name}/pushes":      {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"GET /api/v1/pushes/{id}":                {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"GET /api/v1/devices/{id}/telemetry":     {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"POST /api/v1/devices/{id}/diagnostics":  {RoleAdmin, RoleOperator, RoleSupport},
+	"GET /api/v1/tickets/{ref}":              {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"GET /api/v1/health/degraded":            {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
+	"GET /api/v1/devices/{id}/health":        {RoleAdmin, RoleOperator, RoleSupport, RoleReadonly},
 }
 
 // concrete fills a route's path parameters for device 1.
@@ -60,6 +76,12 @@ func validBody(rt *route) string {
 		return `{"type":"getParameterValues","parameters":["Device.DeviceInfo."]}`
 	case presetInput:
 		return `{"filter":"tag = \"pilot\"","values":[{"name":"Device.WiFi.SSID.1.SSID","value":"x"}]}`
+	case campaignSpec:
+		return `{"file":"fw-1"}`
+	case pushRequest:
+		return `{"group":"pilot"}`
+	case diagRequest:
+		return `{"kind":"ping","host":"192.0.2.1","ticket":"T-42"}`
 	}
 	return ""
 }
@@ -165,6 +187,7 @@ func TestTaskTypesByRole(t *testing.T) {
 		taskFactoryReset:           `{"type":"factoryReset"}`,
 		taskDownload:               `{"type":"download","file":"fw-2.2.bin","fileType":"1 Firmware Upgrade Image"}`,
 		taskSetParameterAttributes: `{"type":"setParameterAttributes","attributes":[{"name":"Device.WiFi.SSID.1.SSID","notification":2}]}`,
+		taskUpload:                 `{"type":"upload","fileType":"2 Vendor Log File"}`,
 	}
 	if len(bodies) != len(taskPermission) {
 		t.Fatalf("test covers %d task types, the API has %d", len(bodies), len(taskPermission))

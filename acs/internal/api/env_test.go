@@ -66,6 +66,11 @@ func newEnv(t *testing.T, configure ...func(*Options)) *testEnv {
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Registry:      e.reg,
 		Now:           func() time.Time { return e.now },
+		Files:         &fakeFiles{},       // campaigns_test.go
+		Campaigns:     newFakeCampaigns(), // campaigns_test.go
+		MQTT:          newFakeMQTT(),      // mqtt_test.go
+		Tickets:       newFakeTickets(),   // diagnostics_test.go
+		LineHealth:    newFakeHealth(),    // linehealth_test.go
 	}
 	for _, c := range configure {
 		c(&o)

@@ -73,6 +73,11 @@ type Options struct {
 	CompileFilter  FilterCompiler  // required: lists and presets use it
 	ValidatePreset PresetValidator // nil: only the API's own structural checks
 	ValidateTask   TaskValidator   // nil: only the API's own checks
+	Files          FileRepo        // nil: POST/GET /files answer 503
+	Campaigns      CampaignService // nil: the campaign routes answer 503
+	MQTT           PushService     // nil: the MQTT lane's routes (push, telemetry) answer 503
+	Tickets        TicketStore     // nil: diagnostics with a ticket and GET /tickets answer 503
+	LineHealth     LineHealthStore // nil: GET /health/degraded and /devices/{id}/health answer 503
 	// WakeTimeout bounds one background connection request; 0:
 	// DefaultWakeTimeout.
 	WakeTimeout time.Duration

@@ -45,7 +45,7 @@ var (
 // issues add rows here (preset push, files, campaigns, diagnostics,
 // tickets, telemetry, health).
 func (a *api) routeTable() []*route {
-	return []*route{
+	return append([]*route{
 		{
 			method: "GET", path: "/devices", perm: PermRead, deviceRead: true,
 			summary: "List devices, optionally filtered, in pages ordered by ID",
@@ -146,5 +146,5 @@ func (a *api) routeTable() []*route {
 			replies: []replySpec{{200, map[string]any{}, "the OpenAPI document"}},
 			handle:  a.getOpenAPI,
 		},
-	}
+	}, append(append(a.campaignRoutes(), a.mqttRoutes()...), a.supportRoutes()...)...) // files and campaigns: campaigns.go; MQTT lane: mqtt.go; support: diagnostics.go
 }

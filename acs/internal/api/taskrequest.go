@@ -19,6 +19,7 @@ const (
 	taskDownload               = "download"
 	taskRefresh                = "refresh"
 	taskSetParameterAttributes = "setParameterAttributes"
+	taskUpload                 = "upload"
 )
 
 // taskPermission says which permission each task type needs beyond the
@@ -33,6 +34,8 @@ var taskPermission = map[string]Permission{
 	taskFactoryReset:           PermTaskConfig,
 	taskDownload:               PermTaskConfig,
 	taskSetParameterAttributes: PermTaskConfig,
+	// A vendor configuration file may hold the device's secrets.
+	taskUpload: PermTaskConfig,
 }
 
 // maxTaskNames bounds the names of one task: one RPC has to carry them.
@@ -43,13 +46,13 @@ const maxTaskNames = 1000
 // the same struct, with defaults filled in (value types from the schema),
 // is the task's stored payload that the task engine turns into an RPC.
 type taskRequest struct {
-	Type       string         `json:"type" enum:"getParameterValues,setParameterValues,addObject,deleteObject,reboot,factoryReset,download,refresh,setParameterAttributes"`
+	Type       string         `json:"type" enum:"getParameterValues,setParameterValues,addObject,deleteObject,reboot,factoryReset,download,refresh,setParameterAttributes,upload"`
 	Parameters []string       `json:"parameters,omitempty" doc:"getParameterValues: parameter names or partial paths ending in '.'"`
 	Values     []taskValue    `json:"values,omitempty" doc:"setParameterValues"`
 	Object     string         `json:"object,omitempty" doc:"addObject: table path ending in '.'; deleteObject: instance path ending in '.'"`
 	File       string         `json:"file,omitempty" doc:"download: file name in the ACS file repository"`
-	URL        string         `json:"url,omitempty" doc:"download: absolute http, https or ftp URL, until the file repository serves files by name"`
-	FileType   string         `json:"fileType,omitempty" doc:"download: CWMP FileType, e.g. '1 Firmware Upgrade Image'"`
+	URL        string         `json:"url,omitempty" doc:"download: absolute http, https or ftp URL, instead of a repository file; upload: where the device sends the file (default: this ACS's file server)"`
+	FileType   string         `json:"fileType,omitempty" doc:"download: CWMP FileType, e.g. '1 Firmware Upgrade Image'; upload: '1 Vendor Configuration File' or '2 Vendor Log File'"`
 	Prefix     string         `json:"prefix,omitempty" doc:"refresh: subtree to re-read (default: the whole tree)"`
 	Attributes []taskAttrSpec `json:"attributes,omitempty" doc:"setParameterAttributes"`
 }
@@ -87,6 +90,8 @@ func (t *taskRequest) validate(root string) error {
 		return t.validateObject(root)
 	case taskDownload:
 		return t.validateDownload()
+	case taskUpload:
+		return t.validateUpload()
 	case taskRefresh:
 		if t.Prefix == "" {
 			return nil
@@ -100,7 +105,7 @@ func (t *taskRequest) validate(root string) error {
 }
 
 func taskTypeList() string {
-	return "getParameterValues, setParameterValues, addObject, deleteObject, reboot, factoryReset, download, refresh, setParameterAttributes"
+	return "getParameterValues, setParameterValues, addObject, deleteObject, reboot, factoryReset, download, refresh, setParameterAttributes, upload"
 }
 
 func taskErr(format string, args ...any) error {
@@ -119,6 +124,8 @@ func (t *taskRequest) strayField() string {
 		uses["object"] = true
 	case taskDownload:
 		uses["file"], uses["fileType"], uses["url"] = true, true, true
+	case taskUpload:
+		uses["fileType"], uses["url"] = true, true
 	case taskRefresh:
 		uses["prefix"] = true
 	case taskSetParameterAttributes:
@@ -318,6 +325,30 @@ func (t *taskRequest) validateDownload() error {
 		return nil
 	}
 	return taskErr("fileType %q: one of %q or a vendor type \"X OUI name\"", t.FileType, fileTypes)
+}
+
+// validateUpload checks an Upload: a vendor configuration or log file,
+// to the given http(s) URL or (none given) this ACS's file server.
+func (t *taskRequest) validateUpload() error {
+	switch t.FileType {
+	case "1 Vendor Configuration File", "2 Vendor Log File":
+	case "":
+		return taskErr("upload: give the fileType, \"1 Vendor Configuration File\" or \"2 Vendor Log File\"")
+	default:
+		if !strings.HasPrefix(t.FileType, "X ") || len(t.FileType) > 64 {
+			return taskErr("upload: fileType %q: \"1 Vendor Configuration File\", \"2 Vendor Log File\" or a vendor type \"X OUI name\"", t.FileType)
+		}
+	}
+	if t.URL != "" {
+		u, err := url.Parse(t.URL)
+		switch {
+		case err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" || len(t.URL) > 1024:
+			return taskErr("url must be an absolute http or https URL")
+		case u.User != nil:
+			return taskErr("url must not carry credentials")
+		}
+	}
+	return nil
 }
 
 func (t *taskRequest) validateAttributes(root string) error {

@@ -76,13 +76,21 @@ func (a *api) postTask(c *call) (reply, error) {
 		Payload:  payload,
 		Actor:    c.who.name,
 	}
-	if err := a.tasks.Submit(c.ctx(), t); err != nil {
-		return reply{}, fmt.Errorf("submit %s task for %s: %w", req.Type, id, err)
-	}
-	c.detail = fmt.Sprintf("task %s %s", t.ID, req.Type)
+	c.detail = req.Type
 	if s := req.summary(); s != "" {
 		c.detail += ": " + s
 	}
+	return a.submitAndAnswer(c, t, start, wait)
+}
+
+// submitAndAnswer queues t, asks the device to connect, and answers with
+// the task: 200 when it finishes within wait, else 202 with its location.
+func (a *api) submitAndAnswer(c *call, t *store.Task, start time.Time, wait time.Duration) (reply, error) {
+	id := t.Device
+	if err := a.tasks.Submit(c.ctx(), t); err != nil {
+		return reply{}, fmt.Errorf("submit %s task for %s: %w", t.Type, id, err)
+	}
+	c.detail = fmt.Sprintf("task %s %s", t.ID, c.detail)
 	a.wake(c.ctx(), id)
 
 	if wait > 0 {

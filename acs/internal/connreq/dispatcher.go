@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"gatewarden/acs/internal/store"
 )
@@ -27,6 +28,13 @@ type Options struct {
 	// Limiter replaces the token bucket built from Rate and Burst: a
 	// store-backed limiter shared by every node, or a test's.
 	Limiter Limiter
+	// BusyRetry is the first pause before asking again a device that
+	// answered busy (503: its rate limit, or a session in progress); it
+	// doubles up to 8 s, jittered. Retries go on while the caller's
+	// deadline allows (an API task's wait), or BusyRetries times without
+	// a deadline. Default 1 s; negative: never retry.
+	BusyRetry   time.Duration
+	BusyRetries int // default 3
 	// Observe, when set, sees every wake actually attempted (not the calls
 	// that joined one): for metrics and logs. It must not block.
 	Observe func(deviceID string, res Result, err error)
@@ -40,6 +48,9 @@ type Dispatcher struct {
 	limiter  Limiter
 	slots    chan struct{}
 	observe  func(string, Result, error)
+
+	busyRetry   time.Duration
+	busyRetries int
 
 	mu       sync.Mutex
 	inflight map[string]*wake
@@ -68,17 +79,25 @@ func NewDispatcher(devices DeviceSource, channels []Channel, opts Options) *Disp
 	if opts.MaxConcurrent <= 0 {
 		opts.MaxConcurrent = 64
 	}
+	if opts.BusyRetry == 0 {
+		opts.BusyRetry = time.Second
+	}
+	if opts.BusyRetries <= 0 {
+		opts.BusyRetries = 3
+	}
 	lim := opts.Limiter
 	if lim == nil {
 		lim = NewTokenBucket(opts.Rate, opts.Burst, nil)
 	}
 	return &Dispatcher{
-		devices:  devices,
-		channels: append([]Channel(nil), channels...),
-		limiter:  lim,
-		slots:    make(chan struct{}, opts.MaxConcurrent),
-		observe:  opts.Observe,
-		inflight: map[string]*wake{},
+		devices:     devices,
+		channels:    append([]Channel(nil), channels...),
+		limiter:     lim,
+		slots:       make(chan struct{}, opts.MaxConcurrent),
+		observe:     opts.Observe,
+		busyRetry:   opts.BusyRetry,
+		busyRetries: opts.BusyRetries,
+		inflight:    map[string]*wake{},
 	}
 }
 
@@ -142,6 +161,23 @@ func (d *Dispatcher) attempt(ctx context.Context, deviceID string) (Result, erro
 	if err != nil {
 		return Result{}, fmt.Errorf("wake %s: %w", deviceID, err)
 	}
+	backoff := d.busyRetry
+	for retries := 0; ; retries++ {
+		res, err := d.once(ctx, deviceID, dev)
+		if err != nil || res.Outcome != Busy || !d.mayRetry(ctx, retries, backoff) {
+			return res, err
+		}
+		// The device is rate-limiting or in a session (503): it will take
+		// a request shortly, and the caller is still waiting for one.
+		if err := sleepCtx(ctx, jitter(backoff)); err != nil {
+			return res, nil
+		}
+		backoff = min(2*backoff, maxBusyBackoff)
+	}
+}
+
+// once paces, takes a slot and tries the channels in order.
+func (d *Dispatcher) once(ctx context.Context, deviceID string, dev store.Device) (Result, error) {
 	if err := d.limiter.Wait(ctx); err != nil {
 		return Result{}, fmt.Errorf("wake %s: %w", deviceID, err)
 	}
@@ -175,4 +211,16 @@ func (d *Dispatcher) attempt(ctx context.Context, deviceID string) (Result, erro
 		return offline, nil
 	}
 	return Result{}, fmt.Errorf("wake %s: %w", deviceID, lastErr)
+}
+
+// mayRetry: another try after a busy answer fits before the caller's
+// deadline (with a deadline, as many as fit; without, BusyRetries).
+func (d *Dispatcher) mayRetry(ctx context.Context, retries int, backoff time.Duration) bool {
+	if d.busyRetry < 0 {
+		return false
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		return time.Until(deadline) > backoff+backoff/4
+	}
+	return retries < d.busyRetries
 }

@@ -336,7 +336,7 @@ func TestDispatcherChannelOrder(t *testing.T) {
 	for _, c := range cases {
 		first.Store(0)
 		second.Store(0)
-		d := NewDispatcher(manyDevices(1), []Channel{c.a, c.b}, Options{Rate: -1})
+		d := NewDispatcher(manyDevices(1), []Channel{c.a, c.b}, Options{Rate: -1, BusyRetry: -1})
 		res, err := d.Wake(context.Background(), "dev-0")
 		if c.wantErr != nil {
 			if !errors.Is(err, c.wantErr) {

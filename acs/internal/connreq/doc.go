@@ -7,8 +7,16 @@
 // calls must not become a storm of requests), takes one of a bounded
 // number of slots, and tries its channels in order. A second wake for a
 // device that is already being woken joins the first rather than sending
-// another request. Channels are ordered by preference: the MQTT lane will
-// come first once it exists; HTTP is the standard one.
+// another request. Channels are ordered by preference: MQTTChannel first
+// (it reaches devices behind NAT, and only devices connected to the broker
+// are tried there), then HTTPChannel, the standard one.
+//
+// A device that answers busy (503: its own connection-request rate limit,
+// or a session in progress) is asked again after a jittered, doubling
+// pause (Options.BusyRetry), for as long as the caller's deadline allows:
+// an API task's ?wait= bounds the wake, so the wake does not give up
+// while the caller still waits. Each try takes a fresh token, so retries
+// are paced fleet-wide like first tries.
 //
 // HTTPChannel sends GET to the device's ConnectionRequestURL with HTTP
 // Digest (the connection-request credentials the ACS set in its first

@@ -66,10 +66,14 @@ func LoadOrCreateSecret(dir string) ([]byte, error) {
 	return b, f.Close()
 }
 
+// passwordLabel separates the password derivation from other uses of the
+// fleet secret.
+const passwordLabel = "gatewarden cwmp password\x00"
+
 // Password is the CWMP password of the device with this serial number.
 func Password(secret []byte, serial string) string {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("gatewarden cwmp password\x00"))
+	m.Write([]byte(passwordLabel))
 	m.Write([]byte(serial))
 	// 18 bytes → 24 characters of base64url: 144 bits, printable, and
 	// short enough for devices that cap password length at 64.

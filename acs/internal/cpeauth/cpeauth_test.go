@@ -67,3 +67,15 @@ func TestSerialFromUsername(t *testing.T) {
 		}
 	}
 }
+
+func TestDeriverMatchesPassword(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	d := NewDeriver(secret)
+	for _, serial := range []string{"", "SN1", "TB000001", "a-much-longer-serial-number-than-devices-use-0123456789", "ünï"} {
+		for range 2 { // a reused state gives the same answer
+			if got, want := d.Password(serial), Password(secret, serial); got != want {
+				t.Fatalf("Deriver.Password(%q) = %q, want %q", serial, got, want)
+			}
+		}
+	}
+}

@@ -18,12 +18,13 @@ import (
 // another node issued.
 func newDigest(cfg *Config, observe func(*http.Request, string, error)) (*digest.Server, error) {
 	secret := cfg.FleetSecret
+	passwords := cpeauth.NewDeriver(secret)
 	lookup := func(_ context.Context, username string) (digest.Credential, bool, error) {
 		serial := cpeauth.SerialFromUsername(username)
 		if serial == "" {
 			return digest.Credential{}, false, nil
 		}
-		return digest.Credential{Password: cpeauth.Password(secret, serial)}, true, nil
+		return digest.Credential{Password: passwords.Password(serial)}, true, nil
 	}
 	return digest.NewServer(digest.Config{
 		Realm:         cfg.Realm,

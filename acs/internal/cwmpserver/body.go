@@ -2,7 +2,6 @@ package cwmpserver
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -97,23 +96,19 @@ func (srv *Server) refuse(w http.ResponseWriter, status int, reason string) {
 	srv.cfg.Observer.Rejected(reason, status)
 }
 
-// writeBuf sends buf as a 200 text/xml answer and pushes it out, so that a
-// client that is gone shows up as an error here.
+// writeBuf sends buf as a 200 text/xml answer. It does not flush: the
+// answer leaves when the handler returns, after the session state it
+// reports is in place (a CPE may send its next POST, even on a new
+// connection, the moment it reads the answer), and from a shallower stack
+// (flushing from deep in the handler made most connection goroutines grow
+// their stack). A client that is gone is found by the session sweeper; a
+// successful write would not have proved it was there anyway.
 func writeBuf(w http.ResponseWriter, buf *bytes.Buffer) error {
 	h := w.Header()
 	h["Content-Type"] = contentTypeXML
 	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(http.StatusOK)
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return err
-	}
-	err := http.NewResponseController(w).Flush()
-	if errors.Is(err, http.ErrNotSupported) {
-		// A wrapping ResponseWriter that cannot flush: the answer goes
-		// out when the handler returns, and the sweeper covers a client
-		// that is gone.
-		return nil
-	}
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 

@@ -88,6 +88,13 @@ type Config struct {
 	// Work that never runs dry cannot keep a device forever. Default 1000.
 	MaxRPCsPerSession int
 
+	// ExtraCredentials, when set, returns further values for the first
+	// session's credentials SetParameterValues (the MQTT lane's
+	// Device.MQTT.Client.1 username and password), sent in the same RPC.
+	// They must be derivable again from the device, since the RPC's
+	// ParameterKey names only the connection-request credentials.
+	ExtraCredentials func(ctx context.Context, d *store.Device) []cwmp.ParameterValueStruct
+
 	// Observer receives metrics events. Default: none.
 	Observer Observer
 	// Logger for session events; secrets never reach it. Default

@@ -104,6 +104,9 @@ func (srv *Server) credsRequest(ctx context.Context, s *session) (cwmp.Body, *pe
 		},
 		ParameterKey: credsKey(c.username, c.password),
 	}
+	if srv.cfg.ExtraCredentials != nil {
+		rpc.ParameterList = append(rpc.ParameterList, srv.cfg.ExtraCredentials(ctx, d)...)
+	}
 	return rpc, &pending{method: rpc.Method(), internal: true, creds: c}, nil
 }
 

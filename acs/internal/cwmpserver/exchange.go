@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"gatewarden/protocol/cwmp"
 )
@@ -13,9 +14,9 @@ import (
 // ended before the request got hold of it; the caller then treats the
 // request as one outside any session.
 func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *session) bool {
-	if !s.mu.TryLock() {
-		// A CPE never pipelines: a second request of one session at once
-		// is a broken or hostile client, not worth queueing.
+	if !lockSession(r, s) {
+		// A CPE never pipelines: a request that finds the session busy
+		// for this long is from a broken or hostile client.
 		srv.refuse(w, http.StatusConflict, RejectBusySession)
 		return true
 	}
@@ -169,5 +170,37 @@ func (srv *Server) next(ctx context.Context, w http.ResponseWriter, s *session) 
 	})
 	if err != nil {
 		srv.end(s, OutcomeAbandoned)
+	}
+}
+
+// sessionBusyWait is how long a request waits for its session's previous
+// request to finish. The answer to that request is sent before its
+// handler lets go of the session, so a CPE that sends its next POST at
+// once, on a new connection, can find it busy for a moment.
+const sessionBusyWait = time.Second
+
+// lockSession takes s.mu, waiting up to sessionBusyWait; false when it
+// could not or the client left.
+func lockSession(r *http.Request, s *session) bool {
+	if s.mu.TryLock() {
+		return true
+	}
+	deadline := time.Now().Add(sessionBusyWait)
+	pause := 100 * time.Microsecond
+	for {
+		t := time.NewTimer(min(pause, time.Until(deadline)))
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return false
+		}
+		if s.mu.TryLock() {
+			return true
+		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		pause = min(2*pause, 10*time.Millisecond)
 	}
 }

@@ -33,6 +33,12 @@ func (f *field) bind(p *parser, op string, lit literal, opOff int) (test, error)
 		return textTest(p, op, lit, f.textGetter(), true)
 	case fTag:
 		return tagTest(p, op, lit, opOff)
+	case fMAC:
+		if lit.kind != litString {
+			return nil, p.errAt(lit.off, "mac is text: write it in quotes, as in \"00:11:22:33:44:55\"")
+		}
+		lit.text = strings.ToLower(lit.text)
+		return textTest(p, op, lit, macGetter, false)
 	case fOnline:
 		if op != "=" && op != "!=" {
 			return nil, p.errAt(opOff, "online is a boolean: only = and != apply")
@@ -303,4 +309,25 @@ func untypedTest(p *parser, op string, lit literal, opOff int, name string, get 
 		return nil, p.errAt(opOff, "LIKE takes a quoted pattern, as in "+name+` LIKE "abc%"`)
 	}
 	return numberTest(op, lit, get), nil
+}
+
+// macPaths are where TR-181 and TR-098 devices report the MAC address a
+// customer reads off the label: the WAN-facing link first.
+var macPaths = []string{
+	"Device.Ethernet.Link.1.MACAddress",
+	"Device.Ethernet.Interface.1.MACAddress",
+	"InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.MACAddress",
+	"InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANPPPConnection.1.MACAddress",
+	"InternetGatewayDevice.LANDevice.1.LANEthernetInterfaceConfig.1.MACAddress",
+}
+
+// macGetter reads the first known MAC address, in lower case, so a
+// lookup matches however the device or the caller wrote the hex digits.
+func macGetter(e env) (string, bool) {
+	for _, n := range macPaths {
+		if prm, ok := e.param(n); ok && prm.Value != "" {
+			return strings.ToLower(prm.Value), true
+		}
+	}
+	return "", false
 }

@@ -18,6 +18,7 @@ const (
 	fTag
 	fOnline
 	fTime // lastInform
+	fMAC  // mac: the WAN-side MAC address, wherever the data model keeps it
 	fParam
 )
 
@@ -41,11 +42,15 @@ var deviceFields = map[string]field{
 	"tag":             {kind: fTag},
 	"online":          {kind: fOnline},
 	"lastInform":      {kind: fTime},
+	// Support looks a customer's line up by what the customer can read
+	// off the router or the support screen: its address and its MAC.
+	"ip":  {kind: fText, text: func(d *store.Device) string { return d.IP }},
+	"mac": {kind: fMAC},
 }
 
 // fieldNames lists the device fields in the order the documentation gives.
 var fieldNames = []string{"id", "oui", "productClass", "serialNumber", "softwareVersion",
-	"hardwareVersion", "tag", "online", "lastInform"}
+	"hardwareVersion", "tag", "online", "lastInform", "ip", "mac"}
 
 // schemaFor returns the data model a path's first segment names.
 func schemaFor(root string) *datamodel.Schema {

@@ -289,7 +289,7 @@ func TestFilterErrors(t *testing.T) {
 		{`oui = 1.`, `col 7: malformed number "1."`},
 		{`softwareVersion < 2.1.3`, `col 19: malformed number "2.1.3"; quote versions and other text: "2.1.3"`},
 		{`productclass = "x"`, `col 1: unknown field "productclass"; did you mean productClass?`},
-		{`model = "x"`, `col 1: unknown field "model"; fields are id, oui, productClass, serialNumber, softwareVersion, hardwareVersion, tag, online, lastInform or a parameter path such as Device.DeviceInfo.ModelName`},
+		{`model = "x"`, `col 1: unknown field "model"; fields are id, oui, productClass, serialNumber, softwareVersion, hardwareVersion, tag, online, lastInform, ip, mac or a parameter path such as Device.DeviceInfo.ModelName`},
 		{`Devcie.DeviceInfo.ModelName = "x"`, `col 1: unknown field "Devcie.DeviceInfo.ModelName"; parameter paths start with Device. or InternetGatewayDevice.`},
 		{`Device.DeviceInfo.ModelNmae = "x"`, `col 1: unknown parameter Device.DeviceInfo.ModelNmae (not in TR-181 2.17; vendor parameters carry an X_ segment)`},
 		{`oui = "a" AND Device..X = 1`, `col 22: invalid parameter path "Device..X": empty segment`},
@@ -479,5 +479,32 @@ func BenchmarkMatch(b *testing.B) {
 		if !f.Match(d, get) {
 			b.Fatal("no match")
 		}
+	}
+}
+
+// Support looks a line up by its address or the MAC on its label,
+// whatever case the digits are in.
+func TestFilterIPAndMAC(t *testing.T) {
+	d := &store.Device{ID: "D1", IP: "198.51.100.23"}
+	params := map[string]store.Param{"Device.Ethernet.Link.1.MACAddress": {Value: "00:D0:9E:AA:bb:01"}}
+	get := func(n string) (store.Param, bool) { p, ok := params[n]; return p, ok }
+	for expr, want := range map[string]bool{
+		`ip = "198.51.100.23"`:                                 true,
+		`ip = "198.51.100.24"`:                                 false,
+		`mac = "00:d0:9e:aa:BB:01"`:                            true,
+		`mac LIKE "00:d0:9e:%"`:                                true,
+		`mac = "00:d0:9e:aa:bb:02"`:                            false,
+		`ip LIKE "198.51.100.%" AND mac = "00:D0:9E:AA:BB:01"`: true,
+	} {
+		f, err := Options{}.Compile(expr)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		if got := f.Match(d, get); got != want {
+			t.Errorf("%s: %v, want %v", expr, got, want)
+		}
+	}
+	if _, err := (Options{}).Compile(`mac = 5`); err == nil {
+		t.Error("a number accepted as a MAC")
 	}
 }

@@ -148,6 +148,9 @@ func (r *Runner) succeed(ctx context.Context, s *cwmpserver.Session, st *session
 		if t.step == stepRefreshValues {
 			return r.refreshed(ctx, s, t, resp.ParameterList)
 		}
+		if t.step == stepDiagResults {
+			return r.diagDone(ctx, t, resp.ParameterList)
+		}
 		r.cacheValues(ctx, dev, resp.ParameterList)
 		res := gpvResult{Values: make([]valueResult, len(resp.ParameterList))}
 		for i, p := range resp.ParameterList {
@@ -155,6 +158,9 @@ func (r *Runner) succeed(ctx context.Context, s *cwmpserver.Session, st *session
 		}
 		return r.complete(ctx, t.task, res)
 	case *cwmp.SetParameterValuesResponse:
+		if t.task.Type == TypeDiagnostics {
+			return r.diagRequested(ctx, t.task)
+		}
 		r.cacheValues(ctx, dev, t.rpc.(*cwmp.SetParameterValues).ParameterList)
 		return r.complete(ctx, t.task, statusResult{Status: resp.Status})
 	case *cwmp.AddObjectResponse:
@@ -162,6 +168,13 @@ func (r *Runner) succeed(ctx context.Context, s *cwmpserver.Session, st *session
 	case *cwmp.DeleteObjectResponse:
 		r.forget(ctx, dev, t.rpc.(*cwmp.DeleteObject).ObjectName)
 		return r.complete(ctx, t.task, statusResult{Status: resp.Status})
+	case *cwmp.UploadResponse:
+		if resp.Status == 1 {
+			status := resp.Status
+			t.task.Result = mustJSON(progress{Phase: phaseAccepted, Status: &status})
+			return r.cfg.Store.UpdateTask(ctx, t.task)
+		}
+		return r.complete(ctx, t.task, downloadResult{Status: resp.Status, StartTime: resp.StartTime, CompleteTime: resp.CompleteTime})
 	case *cwmp.DownloadResponse:
 		if resp.Status == 1 {
 			// Accepted: the TransferComplete of a later session ends it.

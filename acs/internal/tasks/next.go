@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"gatewarden/acs/internal/cwmpserver"
 	"gatewarden/acs/internal/store"
@@ -34,6 +35,11 @@ func (r *Runner) Next(ctx context.Context, s *cwmpserver.Session) (cwmp.Body, an
 		st.followUp = nil
 		return tk.rpc, tk, nil
 	}
+	if len(st.diagFetch) > 0 {
+		tk := st.diagFetch[0]
+		st.diagFetch = st.diagFetch[1:]
+		return tk.rpc, tk, nil
+	}
 	if len(st.recover) > 0 {
 		t := st.recover[0]
 		st.recover = st.recover[1:]
@@ -60,6 +66,14 @@ func (r *Runner) Next(ctx context.Context, s *cwmpserver.Session) (cwmp.Body, an
 			}
 			if err := r.fail(ctx, t, "", code, "gave up after "+strconv.Itoa(t.Attempts)+" attempts: "+msg); err != nil {
 				return nil, nil, err
+			}
+			continue
+		}
+		if t.Type == TypeDiagnostics && r.diagBusy(ctx, t) {
+			// One object per kind on the device: wait for the one out.
+			t.NotBefore = r.cfg.Now().Add(30 * time.Second)
+			if err := r.cfg.Store.UpdateTask(ctx, t); err != nil {
+				return nil, nil, fmt.Errorf("deferring task %s: %w", t.ID, err)
 			}
 			continue
 		}

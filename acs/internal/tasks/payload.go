@@ -96,7 +96,7 @@ func Validate(typ string, payload json.RawMessage, root string) error {
 // inform: the next Inform tells whether it was applied).
 func keyed(typ string) bool {
 	switch typ {
-	case TypeSetParameterValues, TypeAddObject, TypeDeleteObject:
+	case TypeSetParameterValues, TypeAddObject, TypeDeleteObject, TypeDiagnostics:
 		return true
 	}
 	return false
@@ -105,7 +105,7 @@ func keyed(typ string) bool {
 // needsKey reports whether the task's RPC carries a ParameterKey or a
 // CommandKey.
 func needsKey(typ string) bool {
-	return keyed(typ) || typ == TypeReboot || typ == TypeDownload
+	return keyed(typ) || typ == TypeReboot || typ == TypeDownload || typ == TypeUpload
 }
 
 // idempotent reports whether sending the task's RPC again is harmless.
@@ -120,6 +120,10 @@ func idempotent(typ string) bool {
 // buildRPC turns a task into its (first) RPC; key is the task's Key.
 func buildRPC(typ string, payload json.RawMessage, root, key string) (cwmp.Body, error) {
 	switch typ {
+	case TypeDiagnostics:
+		return buildDiagnostics(payload, root, key)
+	case TypeUpload:
+		return buildUpload(payload, key)
 	case TypeGetParameterValues:
 		var p gpvPayload
 		if err := decodePayload(payload, &p); err != nil {

@@ -50,7 +50,7 @@ func (r *Runner) Report(ctx context.Context, s *cwmpserver.Session, req cwmp.Bod
 func (r *Runner) transferComplete(ctx context.Context, s *cwmpserver.Session, tc *cwmp.TransferComplete) error {
 	t, err := r.cfg.Store.TaskByKey(ctx, s.DeviceID, tc.CommandKey)
 	switch {
-	case errors.Is(err, store.ErrNotFound) || err == nil && t.Type != TypeDownload:
+	case errors.Is(err, store.ErrNotFound) || err == nil && t.Type != TypeDownload && t.Type != TypeUpload:
 		if tc.FaultStruct.FaultCode == 0 {
 			return nil
 		}

@@ -100,6 +100,9 @@ type sessionState struct {
 	recover []store.Task
 	// followUp is the second RPC of a two-step task (refresh).
 	followUp *ticket
+	// diagFetch reads the results of diagnostics the Inform reported
+	// complete.
+	diagFetch []*ticket
 	// presetTried: the preset difference was computed this session.
 	presetTried bool
 	// blocked: the fate of a request that changes the device is unknown
@@ -126,6 +129,7 @@ const (
 	stepRefreshValues             // refresh: GetParameterValues after GetParameterNames
 	stepRecoverAdd                // addObject applied before a crash: find the instance
 	stepPreset                    // a preset difference (no task)
+	stepDiagResults               // diagnostics: read the object after 8 DIAGNOSTICS COMPLETE
 )
 
 // ticket travels with an RPC through the session and back into Done.

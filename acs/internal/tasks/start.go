@@ -53,6 +53,8 @@ func (r *Runner) settle(ctx context.Context, s *cwmpserver.Session, st *sessionS
 	keyMatch := t.Key != "" && s.Device.ParameterKey == t.Key
 	phase := phaseOf(t)
 	switch t.Type {
+	case TypeDiagnostics:
+		return r.settleDiag(ctx, s, st, t)
 	case TypeSetParameterValues:
 		if keyMatch {
 			rpc, err := buildRPC(t.Type, t.Payload, s.Device.Root, t.Key)
@@ -89,6 +91,10 @@ func (r *Runner) settle(ctx context.Context, s *cwmpserver.Session, st *sessionS
 		}
 	case TypeDownload:
 		if phase == phaseAccepted || s.HasMethodEvent("Download", t.Key) {
+			return nil
+		}
+	case TypeUpload:
+		if phase == phaseAccepted || s.HasMethodEvent("Upload", t.Key) {
 			return nil
 		}
 	}

@@ -11,16 +11,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"gatewarden/cpe-agent/agent"
 	"gatewarden/protocol/buildinfo"
 )
-
-// defaultMemoryLimit keeps the Go heap near what a 64-128 MB router can
-// spare; GOMEMLIMIT or memory_limit overrides it.
-const defaultMemoryLimit = 24 << 20
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -38,8 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		return runAgent(args[1:], stderr)
 	case "diag":
-		fmt.Fprintln(stderr, "cpe-agent diag: not available in this build yet")
-		return 2
+		return runDiag(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -120,17 +114,13 @@ func runAgent(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cpe-agent: %v\n", err)
 		return 2
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		limit := cfg.MemoryLimit
-		if limit == 0 {
-			limit = defaultMemoryLimit
-		}
-		debug.SetMemoryLimit(limit)
-	}
+	applyMemorySettings(cfg, os.Getenv)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a, err := agent.New(cfg, agent.WithLogger(logger))
+	rel := newReleaser(idleRelease, freeOSMemory)
+	defer rel.stop()
+	a, err := agent.New(cfg, agent.WithLogger(logger), agent.WithSessionObserver(rel.sessionEnded))
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return 1

@@ -53,7 +53,12 @@ func tablePath(n *tnode, parent Index) string {
 // instances returns the instances table node n has under parent, asking
 // the provider for listed tables. Called with t.mu held.
 func (t *Tree) instances(ctx context.Context, n *tnode, parent Index) (*instSet, string, error) {
-	table := tablePath(n, parent)
+	return t.instancesAt(ctx, n, parent, tablePath(n, parent))
+}
+
+// instancesAt is instances for a caller that has the table's concrete path
+// at hand.
+func (t *Tree) instancesAt(ctx context.Context, n *tnode, parent Index, table string) (*instSet, string, error) {
 	if n.tbl.kind == managed {
 		return t.inst[table], table, nil
 	}

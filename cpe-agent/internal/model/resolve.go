@@ -45,14 +45,19 @@ func (t *Tree) resolve(ctx context.Context, name string, wildcards bool) ([]targ
 	if p.HasAlias() || p.HasTemplate() || (p.HasWildcard() && !wildcards) {
 		return nil, errNotFound
 	}
+	if !p.HasWildcard() {
+		tg, err := t.resolveConcrete(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return []target{tg}, nil
+	}
 	if p.Segment(0).Text != t.root.name() {
 		return nil, errNotFound
 	}
-	if p.HasWildcard() {
-		// The shape must exist even when no instance matches.
-		if !t.shapeExists(p) {
-			return nil, errNotFound
-		}
+	// The shape must exist even when no instance matches.
+	if !t.shapeExists(p) {
+		return nil, errNotFound
 	}
 	cur := []target{{n: t.root, path: t.root.tmpl(), at: atObject, ix: Index{t: t}}}
 	for i := 1; i < p.Len(); i++ {
@@ -152,14 +157,18 @@ func indexIn(s *instSet, n uint32) (int, bool) {
 
 // resolveParam resolves a full parameter name, wildcards excluded.
 func (t *Tree) resolveParam(ctx context.Context, name string) (target, error) {
-	ts, err := t.resolve(ctx, name, false)
+	p, err := datamodel.ParsePath(name)
+	if err != nil || !p.IsConcrete() {
+		return target{}, errNotFound
+	}
+	tg, err := t.resolveConcrete(ctx, p)
 	if err != nil {
 		return target{}, err
 	}
-	if len(ts) != 1 || ts[0].at != atParam {
+	if tg.at != atParam {
 		return target{}, errNotFound
 	}
-	return ts[0], nil
+	return tg, nil
 }
 
 // nameFault turns a resolution error into the RPC's fault: 9005 for a

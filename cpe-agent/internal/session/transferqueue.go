@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,16 +94,14 @@ func NewTransferQueue(opts TransferQueueOptions) (*TransferQueue, error) {
 }
 
 // File types a Download or Upload may name (TR069-DIGEST §3.2); the
-// vendor form is the XSD's pattern.
+// vendor and per-instance forms are in filetypes.go.
 var (
 	downloadFileTypes = []cwmp.FileType{
 		cwmp.FileTypeFirmwareUpgradeImage, cwmp.FileTypeWebContent, cwmp.FileTypeVendorConfigurationFile,
 		cwmp.FileTypeToneFile, cwmp.FileTypeRingerFile, cwmp.FileTypeStoredFirmwareImage,
 	}
-	uploadFileTypes    = []cwmp.FileType{cwmp.UploadFileTypeVendorConfigurationFile, cwmp.UploadFileTypeVendorLogFile}
-	uploadInstanceType = regexp.MustCompile(`^(3 Vendor Configuration File|4 Vendor Log File) [1-9][0-9]*$`)
-	vendorFileType     = regexp.MustCompile(`^X [0-9A-F]{6} .+$`)
-	windowModes        = []cwmp.TimeWindowMode{
+	uploadFileTypes = []cwmp.FileType{cwmp.UploadFileTypeVendorConfigurationFile, cwmp.UploadFileTypeVendorLogFile}
+	windowModes     = []cwmp.TimeWindowMode{
 		cwmp.WindowModeAtAnyTime, cwmp.WindowModeImmediately, cwmp.WindowModeWhenIdle, cwmp.WindowModeConfirmationNeeded,
 	}
 )
@@ -149,12 +146,12 @@ func (q *TransferQueue) checkURL(raw string) error {
 }
 
 func knownDownloadType(ft cwmp.FileType) bool {
-	return slices.Contains(downloadFileTypes, ft) || vendorFileType.MatchString(string(ft))
+	return slices.Contains(downloadFileTypes, ft) || vendorFileType(string(ft))
 }
 
 func knownUploadType(ft cwmp.FileType) bool {
-	return slices.Contains(uploadFileTypes, ft) || uploadInstanceType.MatchString(string(ft)) ||
-		vendorFileType.MatchString(string(ft))
+	return slices.Contains(uploadFileTypes, ft) || uploadInstanceType(string(ft)) ||
+		vendorFileType(string(ft))
 }
 
 // Accept implements Transfers.
@@ -250,7 +247,7 @@ func resolveWindows(list []cwmp.TimeWindowStruct, received time.Time) ([]store.T
 		if i > 0 && w.WindowStart < prevEnd {
 			return nil, invalid("time windows overlap or are out of order")
 		}
-		if !slices.Contains(windowModes, w.WindowMode) && !vendorFileType.MatchString(string(w.WindowMode)) {
+		if !slices.Contains(windowModes, w.WindowMode) && !vendorFileType(string(w.WindowMode)) {
 			return nil, invalid("unknown WindowMode %q", w.WindowMode)
 		}
 		if len(w.UserMessage) > 256 {

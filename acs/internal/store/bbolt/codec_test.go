@@ -19,7 +19,7 @@ func FuzzParamCodec(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte, name, typ, value string, writable int8, nanos int64) {
 		var p store.Param
 		if decodeParam(raw, &p) == nil {
-			if again := appendParam(nil, &p); !bytes.Equal(again, raw) && canonicalParam(raw) {
+			if again := appendParamAs(nil, &p, paramStamped(raw)); !bytes.Equal(again, raw) && canonicalParam(raw) {
 				t.Fatalf("decode/encode changed %x to %x", raw, again)
 			}
 		}
@@ -61,7 +61,7 @@ func canonicalParam(raw []byte) bool {
 	if decodeParam(raw, &p) != nil {
 		return false
 	}
-	return len(appendParam(nil, &p)) == len(raw)
+	return len(appendParamAs(nil, &p, paramStamped(raw))) == len(raw)
 }
 
 func FuzzEventCodec(f *testing.F) {

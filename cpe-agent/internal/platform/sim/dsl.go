@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gatewarden/cpe-agent/internal/model"
+	"gatewarden/cpe-agent/internal/platform/dsl"
 )
 
 // registerDSL binds the DSL line (Device.DSL.Line.1) and its PTM channel
@@ -138,4 +139,41 @@ func (s *Sim) SetLineDegradation(ctx context.Context, d float64) error {
 	s.line.degradation = d
 	s.mu.Unlock()
 	return s.notify(ctx, "Device.DSL.")
+}
+
+// DSLDriver exposes the simulated line through the DSL driver interface
+// real modems implement, so code written against dsl.Driver (dsl.Bind,
+// diagnostics) can be exercised on the sim.
+func (s *Sim) DSLDriver() dsl.Driver { return simDSL{s} }
+
+type simDSL struct{ s *Sim }
+
+func (d simDSL) Lines() ([]string, error) { return []string{"dsl0"}, nil }
+
+func (d simDSL) Line(name string) (dsl.Line, error) {
+	if name != "dsl0" {
+		return dsl.Line{}, fmt.Errorf("sim: line %q: %w", name, dsl.ErrNoLine)
+	}
+	s := d.s
+	up := s.enabled("Device.DSL.Line.1.Enable", "true")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.line.advance(s.clk.Now())
+	l := &s.line
+	out := dsl.Line{State: dsl.StateDown, FirmwareVersion: "A2pv6F039v.d26", Profile: "17a"}
+	if !up {
+		return out, nil
+	}
+	out.State = dsl.StateUp
+	out.DownstreamRate, out.UpstreamRate = l.currRate()
+	out.UpstreamMaxRate, out.DownstreamMaxRate = l.maxUp, l.maxDown
+	out.DownstreamNoiseMargin, out.UpstreamNoiseMargin = l.noiseMargin()
+	out.UpstreamAttenuation, out.DownstreamAttenuation = l.attUp, l.attDown
+	out.UpstreamPower, out.DownstreamPower = l.powerUp, l.powerDown
+	out.ErroredSecs, out.SeverelyErroredSecs = l.total.es, l.total.ses
+	out.ShowtimeErroredSecs, out.ShowtimeSeverelyErroredSecs = l.show.es, l.show.ses
+	if d := s.clk.Now().Sub(l.showtime); d > 0 {
+		out.Showtime = uint64(d / time.Second)
+	}
+	return out, nil
 }

@@ -31,15 +31,16 @@ func (w *Writer) Varint(v int64) { w.buf = binary.AppendVarint(w.buf, v) }
 func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }
 
 // Reader consumes payload fields. The first malformed field sets Err; later
-// reads then return zero values, so callers check Err once at the end.
+// reads then return zero values, so callers check Err once at the end. It
+// reads a string so that the strings it returns share the payload's memory.
 type Reader struct {
-	buf []byte
+	buf string
 	pos int
 	Err error
 }
 
 // NewReader reads from a payload.
-func NewReader(b []byte) *Reader { return &Reader{buf: b} }
+func NewReader(s string) *Reader { return &Reader{buf: s} }
 
 func (r *Reader) fail(what string) {
 	if r.Err == nil {
@@ -49,6 +50,15 @@ func (r *Reader) fail(what string) {
 
 // Done reports whether the whole payload was consumed.
 func (r *Reader) Done() bool { return r.pos == len(r.buf) }
+
+// Seek moves to offset pos, one a previous Pos returned.
+func (r *Reader) Seek(pos int) {
+	if pos < 0 || pos > len(r.buf) {
+		r.fail("offset")
+		return
+	}
+	r.pos = pos
+}
 
 // Byte reads one byte.
 func (r *Reader) Byte() byte {
@@ -61,18 +71,30 @@ func (r *Reader) Byte() byte {
 	return b
 }
 
-// Uvarint reads an unsigned varint.
+// Uvarint reads an unsigned varint (encoding/binary's layout).
 func (r *Reader) Uvarint() uint64 {
 	if r.Err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(r.buf[r.pos:])
-	if n <= 0 {
-		r.fail("uvarint")
-		return 0
+	var v uint64
+	var shift uint
+	for i := 0; i < binary.MaxVarintLen64; i++ {
+		if r.pos+i >= len(r.buf) {
+			break
+		}
+		b := r.buf[r.pos+i]
+		if b < 0x80 {
+			if i == binary.MaxVarintLen64-1 && b > 1 {
+				break // overflows 64 bits
+			}
+			r.pos += i + 1
+			return v | uint64(b)<<shift
+		}
+		v |= uint64(b&0x7f) << shift
+		shift += 7
 	}
-	r.pos += n
-	return v
+	r.fail("uvarint")
+	return 0
 }
 
 // Int reads a uvarint that must be below limit, as counts and indexes are.
@@ -87,27 +109,23 @@ func (r *Reader) Int(limit int) int {
 
 // Varint reads a zig-zag signed varint.
 func (r *Reader) Varint() int64 {
-	if r.Err != nil {
-		return 0
+	u := r.Uvarint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	v, n := binary.Varint(r.buf[r.pos:])
-	if n <= 0 {
-		r.fail("varint")
-		return 0
-	}
-	r.pos += n
 	return v
 }
 
 // Raw reads n bytes without copying them.
-func (r *Reader) Raw(n int) []byte {
+func (r *Reader) Raw(n int) string {
 	if r.Err != nil || n < 0 || n > len(r.buf)-r.pos {
 		r.fail("bytes")
-		return nil
+		return ""
 	}
-	b := r.buf[r.pos : r.pos+n]
+	s := r.buf[r.pos : r.pos+n]
 	r.pos += n
-	return b
+	return s
 }
 
 // maxPayload bounds the length a file may announce, so that a corrupt
@@ -133,30 +151,32 @@ func Pack(payload []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// Unpack checks a file's framing and returns its decompressed payload.
-func Unpack(file string) ([]byte, error) {
+// Unpack checks a file's framing and returns its decompressed payload, as
+// a string so that a decoder can hand out pieces of it without copies.
+func Unpack(file string) (string, error) {
 	if len(file) < len(Magic)+1 || file[:len(Magic)] != Magic {
-		return nil, errors.New("not a schema file: bad magic")
+		return "", errors.New("not a schema file: bad magic")
 	}
 	if v := file[len(Magic)]; v != Version {
-		return nil, fmt.Errorf("schema file format %d, want %d", v, Version)
+		return "", fmt.Errorf("schema file format %d, want %d", v, Version)
 	}
 	rest := file[len(Magic)+1:]
 	size, n := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
 	if n <= 0 || size > maxPayload {
-		return nil, errors.New("schema file has a bad payload length")
+		return "", errors.New("schema file has a bad payload length")
 	}
-	payload := make([]byte, size)
 	fr := flate.NewReader(strings.NewReader(rest[n:]))
 	defer fr.Close()
-	if _, err := io.ReadFull(fr, payload); err != nil {
-		return nil, fmt.Errorf("decompress schema: %w", err)
+	var payload strings.Builder
+	payload.Grow(int(size))
+	if m, err := io.CopyN(&payload, fr, int64(size)); err != nil {
+		return "", fmt.Errorf("decompress schema: %w (%d of %d bytes)", err, m, size)
 	}
 	var extra [1]byte
 	if m, err := fr.Read(extra[:]); m != 0 || !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("schema payload does not end where announced (%v)", err)
+		return "", fmt.Errorf("schema payload does not end where announced (%v)", err)
 	}
-	return payload, nil
+	return payload.String(), nil
 }
 
 // Pos returns the offset of the next field.

@@ -1,7 +1,7 @@
 package dmformat
 
 import (
-	"bytes"
+	"encoding/binary"
 	"testing"
 )
 
@@ -16,20 +16,20 @@ func TestPackUnpack(t *testing.T) {
 		t.Fatal(err)
 	}
 	payload, err := Unpack(string(file))
-	if err != nil || !bytes.Equal(payload, w.Bytes()) {
+	if err != nil || payload != string(w.Bytes()) {
 		t.Fatalf("Unpack = %v, %v", payload, err)
 	}
 	r := NewReader(payload)
-	if r.Uvarint() != 300 || r.Varint() != -5 || r.Byte() != 7 || string(r.Raw(3)) != "abc" || !r.Done() || r.Err != nil {
+	if r.Uvarint() != 300 || r.Varint() != -5 || r.Byte() != 7 || r.Raw(3) != "abc" || !r.Done() || r.Err != nil {
 		t.Fatal("fields do not read back")
 	}
 	if r.Byte(); r.Err == nil {
 		t.Error("reading past the end sets no error")
 	}
-	if NewReader([]byte{5}).Int(5); NewReader([]byte{5}).Err != nil {
+	if NewReader("\x05").Int(5); NewReader("\x05").Err != nil {
 		t.Error("unexpected error")
 	}
-	lim := NewReader([]byte{5})
+	lim := NewReader("\x05")
 	if lim.Int(5); lim.Err == nil {
 		t.Error("Int accepted a value at its limit")
 	}
@@ -50,4 +50,27 @@ func TestUnpackRejectsBadFiles(t *testing.T) {
 			t.Errorf("%s: Unpack accepted a bad file", name)
 		}
 	}
+}
+
+// FuzzReaderVarints checks the string reader's varints against
+// encoding/binary, malformed and overlong encodings included.
+func FuzzReaderVarints(f *testing.F) {
+	for _, s := range []string{"", "\x00", "\x7f", "\x80\x01", "\xac\x02", "\x80", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
+		"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", "\x09\x03"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		wantU, n := binary.Uvarint([]byte(s))
+		r := NewReader(s)
+		gotU := r.Uvarint()
+		if (n <= 0) != (r.Err != nil) || n > 0 && (gotU != wantU || r.Pos() != n) {
+			t.Errorf("Uvarint(%q) = %d at %d, %v; binary says %d, %d", s, gotU, r.Pos(), r.Err, wantU, n)
+		}
+		wantV, n := binary.Varint([]byte(s))
+		r = NewReader(s)
+		gotV := r.Varint()
+		if (n <= 0) != (r.Err != nil) || n > 0 && (gotV != wantV || r.Pos() != n) {
+			t.Errorf("Varint(%q) = %d at %d, %v; binary says %d, %d", s, gotV, r.Pos(), r.Err, wantV, n)
+		}
+	})
 }

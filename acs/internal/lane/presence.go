@@ -1,0 +1,164 @@
+package lane
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"gatewarden/acs/internal/broker"
+	"gatewarden/protocol/mqttwire"
+)
+
+// presence is the latest State per device. An entry is 2 words plus the
+// ID; a million devices cost tens of MB, the price of knowing without a
+// store read whether a wake can go over MQTT.
+type presence struct {
+	mu     sync.RWMutex
+	states map[string]mqttwire.State
+}
+
+func (p *presence) init() { p.states = map[string]mqttwire.State{} }
+
+// update keeps s unless what is known is newer: a greater ts (a later
+// connection), or the same ts and offline (the will of the connection
+// whose "online" s is). It reports whether the device came online.
+func (p *presence) update(device string, s mqttwire.State) (cameOnline, changed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur, ok := p.states[device]
+	if ok && (s.Time < cur.Time || s.Time == cur.Time && !cur.Online && s.Online) {
+		return false, false
+	}
+	p.states[device] = s
+	return s.Online && (!ok || !cur.Online || s.Time > cur.Time), !ok || cur.Online != s.Online
+}
+
+func (p *presence) online(device string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.states[device].Online
+}
+
+func (p *presence) count() (online int) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, s := range p.states {
+		if s.Online {
+			online++
+		}
+	}
+	return online
+}
+
+// Online reports whether the device is connected to the broker now, as
+// far as its last state message says.
+func (l *Lane) Online(device string) bool { return l.presence.online(device) }
+
+// OnlineCount is how many devices are online on the lane.
+func (l *Lane) OnlineCount() int { return l.presence.count() }
+
+func (l *Lane) onState(topic string, payload []byte) {
+	t, err := mqttwire.ParseTopic(topic)
+	if err != nil || t.Kind != mqttwire.KindState {
+		l.m.invalid.WithLabelValues("state").Inc()
+		return
+	}
+	if len(payload) == 0 {
+		return // a retained state being cleared
+	}
+	s, err := mqttwire.DecodeState(payload)
+	if err != nil {
+		l.m.invalid.WithLabelValues("state").Inc()
+		return
+	}
+	l.m.received.WithLabelValues("state").Inc()
+	cameOnline, _ := l.presence.update(t.Device, s)
+	if cameOnline {
+		// Off the delivery goroutine: it reads the store and publishes.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
+			defer cancel()
+			if _, err := l.sendGroups(ctx, t.Device, true); err != nil {
+				l.log.Info("mqtt: group list", "device", t.Device, "err", err)
+			}
+			if err := l.sendPending(ctx, t.Device); err != nil {
+				l.log.Info("mqtt: pending pushes", "device", t.Device, "err", err)
+			}
+		}()
+	}
+}
+
+// sendGroups publishes the device's group list (retained) and tells the
+// broker its groups, unless this list was already sent (force: always).
+// It reports whether it sent one.
+func (l *Lane) sendGroups(ctx context.Context, device string, force bool) (bool, error) {
+	d, err := l.st.Device(ctx, device)
+	if err != nil {
+		return false, err
+	}
+	groups := broker.DeviceGroups(d.Tags)
+	slices.Sort(groups)
+	key := strings.Join(groups, ",")
+	l.mu.Lock()
+	last, sent := l.groupsSent[device]
+	l.mu.Unlock()
+	if sent && last == key && !force {
+		return false, nil
+	}
+	if err := l.tr.AllowDevice(ctx, device, groups); err != nil {
+		return false, err
+	}
+	msg, err := mqttwire.Groups{ID: mqttwire.NewID(), Time: mqttwire.Millis(l.now()), Groups: groups}.Encode()
+	if err != nil {
+		return false, err
+	}
+	if err := l.tr.Publish(ctx, mqttwire.DeviceTopic(device, mqttwire.KindGroups), msg, 1, true); err != nil {
+		return false, err
+	}
+	l.mu.Lock()
+	l.groupsSent[device] = key
+	l.mu.Unlock()
+	return true, nil
+}
+
+// sendPending publishes, on the device's own push topic, every push it
+// has not answered: it was offline, or the ACS restarted before its ack
+// was recorded. A device that applied one already acks "unchanged".
+func (l *Lane) sendPending(ctx context.Context, device string) error {
+	pending, err := l.st.PendingDeliveries(ctx, device)
+	if err != nil {
+		return err
+	}
+	for _, d := range pending {
+		sp, err := l.st.Push(ctx, d.Push)
+		if err != nil {
+			return err
+		}
+		if err := l.publishBundle(ctx, &sp, "d/"+device); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GrantDevice lets a device in: an external broker learns its password
+// and groups. The cwmp server calls it when it gives the device its MQTT
+// credentials.
+func (l *Lane) GrantDevice(ctx context.Context, device string) error {
+	_, err := l.sendGroups(ctx, device, true)
+	return err
+}
+
+// RequestConnection publishes a connection request to the device.
+func (l *Lane) RequestConnection(ctx context.Context, device string) error {
+	msg, err := mqttwire.ConnectionRequest{ID: mqttwire.NewID(), Time: mqttwire.Millis(l.now())}.Encode()
+	if err != nil {
+		return err
+	}
+	if err := l.tr.Publish(ctx, mqttwire.DeviceTopic(device, mqttwire.KindConnReq), msg, 1, false); err != nil {
+		return err
+	}
+	l.m.connreqs.Inc()
+	return nil
+}

@@ -1,0 +1,222 @@
+//go:build linux
+
+package linux
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// An addrRecord is one row of IP.Interface.{i}.IPv4Address or
+// IPv6Address. The kernel is the truth for addresses that are on a link;
+// a record adds what the kernel cannot hold: a stable identity (its
+// instance key, so writing IPAddress changes the row instead of making a
+// new one) and disabled addresses the ACS wants kept but not configured.
+type addrRecord struct {
+	ID      uint64 `json:"id"`
+	Family  int    `json:"family"` // 4 or 6
+	IP      string `json:"ip"`
+	Prefix  int    `json:"prefix"`
+	Enable  bool   `json:"enable"`
+	Dynamic bool   `json:"dynamic,omitempty"` // finite lifetime: DHCP, SLAAC
+	// Flags are the kernel's IFA_F_* flags at the last listing
+	// (tentative, deprecated); not persisted.
+	Flags int `json:"-"`
+}
+
+func (r addrRecord) key() string { return "a" + strconv.FormatUint(r.ID, 10) }
+
+// kernelAddr is an address the kernel has on a link.
+type kernelAddr struct {
+	IP      netip.Addr
+	Prefix  int
+	Dynamic bool
+	Flags   int
+}
+
+// reconcile brings one link's records of one family in line with the
+// kernel's addresses: an enabled record whose address is gone (removed by
+// DHCP, by hand) goes with it; a disabled or incomplete record (no
+// address yet) stays; an address with
+// no record is adopted under a new id from next. The records keep their
+// order, adopted ones follow in the kernel's order.
+func reconcile(recs []addrRecord, kern []kernelAddr, fam int, next *uint64) ([]addrRecord, bool) {
+	matched := make([]bool, len(kern))
+	find := func(r addrRecord) int {
+		for i, k := range kern {
+			if !matched[i] && k.IP.String() == r.IP && k.Prefix == r.Prefix {
+				return i
+			}
+		}
+		return -1
+	}
+	var out []addrRecord
+	changed := false
+	for _, r := range recs {
+		if r.Family != fam {
+			continue
+		}
+		if !r.Enable || r.IP == "" {
+			out = append(out, r)
+			continue
+		}
+		i := find(r)
+		if i < 0 {
+			changed = true
+			continue
+		}
+		matched[i] = true
+		if r.Dynamic != kern[i].Dynamic {
+			changed = true
+		}
+		r.Dynamic, r.Flags = kern[i].Dynamic, kern[i].Flags
+		out = append(out, r)
+	}
+	for i, k := range kern {
+		if matched[i] {
+			continue
+		}
+		*next++
+		out = append(out, addrRecord{ID: *next, Family: fam, IP: k.IP.String(), Prefix: k.Prefix, Enable: true, Dynamic: k.Dynamic, Flags: k.Flags})
+		changed = true
+	}
+	return out, changed
+}
+
+// addrBook keeps the records of every link, persisted in the data
+// directory so instance numbers and disabled addresses survive restarts.
+type addrBook struct {
+	mu    sync.Mutex
+	file  string                  // "" keeps them in memory only
+	Next  uint64                  `json:"next"`
+	Links map[string][]addrRecord `json:"links"`
+}
+
+func loadAddrBook(file string) (*addrBook, error) {
+	b := &addrBook{file: file, Links: map[string][]addrRecord{}}
+	if file == "" {
+		return b, nil
+	}
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return b, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("address records: %w", err)
+	}
+	if err := json.Unmarshal(data, b); err != nil {
+		return nil, fmt.Errorf("address records %s are damaged: %w", file, err)
+	}
+	if b.Links == nil {
+		b.Links = map[string][]addrRecord{}
+	}
+	return b, nil
+}
+
+// save writes the book atomically. Called with b.mu held.
+func (b *addrBook) save() error {
+	if b.file == "" {
+		return nil
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("address records: %w", err)
+	}
+	tmp := b.file + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("address records: %w", err)
+	}
+	if err := os.Rename(tmp, b.file); err != nil {
+		return fmt.Errorf("address records: %w", err)
+	}
+	return nil
+}
+
+// sync reconciles a link's records of one family with the kernel's and
+// returns the instance keys.
+func (b *addrBook) sync(link string, fam int, kern []kernelAddr) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	all := b.Links[link]
+	mine, changed := reconcile(all, kern, fam, &b.Next)
+	if changed {
+		others := slices.DeleteFunc(slices.Clone(all), func(r addrRecord) bool { return r.Family == fam })
+		b.Links[link] = append(others, mine...)
+		if err := b.save(); err != nil {
+			return nil, err
+		}
+	} else {
+		// Refresh the volatile flags.
+		for _, m := range mine {
+			for i := range all {
+				if all[i].ID == m.ID {
+					all[i].Flags = m.Flags
+				}
+			}
+		}
+	}
+	keys := make([]string, len(mine))
+	for i, r := range mine {
+		keys[i] = r.key()
+	}
+	return keys, nil
+}
+
+// get returns the record with key on link.
+func (b *addrBook) get(link, key string) (addrRecord, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.Links[link] {
+		if r.key() == key {
+			return r, true
+		}
+	}
+	return addrRecord{}, false
+}
+
+// update applies fn to the record with key on link and saves; apply runs
+// first with the old and new record and may refuse (the kernel said no),
+// in which case nothing changes.
+func (b *addrBook) update(link, key string, fn func(*addrRecord) error, apply func(old, cur addrRecord) error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	recs := b.Links[link]
+	for i := range recs {
+		if recs[i].key() != key {
+			continue
+		}
+		cur := recs[i]
+		if err := fn(&cur); err != nil {
+			return err
+		}
+		if err := apply(recs[i], cur); err != nil {
+			return err
+		}
+		recs[i] = cur
+		return b.save()
+	}
+	return fmt.Errorf("address %s of %s: %w", key, link, errGone)
+}
+
+// prune drops the records of links that no longer exist.
+func (b *addrBook) prune(present map[string]linkInfo) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	changed := false
+	for name := range b.Links {
+		if _, ok := present[name]; !ok {
+			delete(b.Links, name)
+			changed = true
+		}
+	}
+	if changed {
+		_ = b.save() // best effort: stale records only cost a few bytes
+	}
+}

@@ -1,0 +1,75 @@
+// Package linux is the platform of a real Linux router: the TR-181 tree
+// reads and changes the running system through netlink, /proc and /sys.
+//
+// Reading is kept apart from parsing, as node_exporter does: every file
+// format has a pure parser (proc.go, netfiles.go, sysnet.go) tested on
+// fixture trees under testdata and fuzzed, and the /proc, /sys and /etc
+// roots are configurable (Roots). Netlink is only used for what files
+// cannot do: listing links and addresses, writing them, and following
+// the kernel's events.
+//
+// # Which links become which objects
+//
+//   - Device.Ethernet.Interface.{i}: links of netlink kind "device" (real
+//     NICs), "dsa" (switch ports) or "veth", with Ethernet framing and a
+//     MAC address, that are not wireless (a link with
+//     /sys/class/net/<if>/wireless or phy80211 belongs to Device.WiFi).
+//     Bridges, VLANs, bonds, tunnels and loopback are not Ethernet ports.
+//   - Device.IP.Interface.{i}: every link that is not enslaved to a
+//     bridge or bond (a bridge port's traffic is the bridge's), loopback
+//     included (Loopback true, Type "Loopback"); tunnels have Type
+//     "Tunnel".
+//   - IP.Interface.{i}.IPv4Address.{i} and IPv6Address.{i}: the kernel's
+//     addresses on that link, each remembered as a record with a stable
+//     id (linux-addresses.json in the data directory). Writing IPAddress,
+//     SubnetMask or Enable changes the kernel (netlink AddrDel/AddrAdd)
+//     and keeps the row: Enable false removes the address from the link
+//     but keeps the row, Enable true puts it back. An address that
+//     appears from elsewhere (DHCP, `ip addr add`) is adopted as a new
+//     row; an enabled row whose address the kernel dropped goes.
+//   - Enable of both interface tables sets the link up or down; IP's
+//     MaxMTUSize sets the MTU; IPv6Enable writes
+//     /proc/sys/net/ipv6/conf/<if>/disable_ipv6.
+//
+// # Instance numbers across restarts
+//
+// Links are keyed by name and addresses by their record id; the tree
+// (package model) maps each key to an instance number once and persists
+// the mapping in the agent's store, so eth0 and its addresses keep their
+// numbers across agent restarts and reboots. A key that disappears (a
+// USB modem unplugged, a link deleted) loses its number for good, as the
+// model does for every listed table; when it comes back it gets a new
+// one.
+//
+// # Value changes
+//
+// The platform subscribes to netlink link, address and route events and
+// on each asks the tree to compare the notified parameters below
+// Device.Ethernet.Interface., Device.IP.Interface. or
+// Device.Routing.Router., so an active notification leaves within
+// milliseconds of the kernel event. Nothing polls; counters and other
+// parameters without events are left to the tree's own slow poll.
+//
+// # Other providers
+//
+// DeviceInfo (uptime, memory, CPU, processes) reads /proc; the identity
+// the configuration leaves empty comes from /etc/openwrt_release or
+// /etc/os-release and the first Ethernet MAC. Routing.Router.1 lists the
+// main IPv4 table from /proc/net/route, DNS.Client.Server the resolver
+// file, Hosts.Host the IPv4 neighbour table (/proc/net/arp). DSL.Line
+// comes from a dsl.Driver (files under DefaultDSLDir by default), USB
+// from package usb.
+//
+// # Caveats
+//
+//   - Address and forwarding tables cannot take AddObject or
+//     DeleteObject yet: the tree offers either tables a provider lists
+//     (the kernel's rows) or tables the ACS manages, not both. Rows are
+//     added and removed by the kernel; the ACS edits them in place.
+//   - Traffic counters: drivers with 32-bit counters are extended across
+//     a wrap if read at least once per wrap; see counters.go.
+//   - /proc/net/route prints addresses in the host's byte order; the
+//     platform parses them with binary.NativeEndian.
+//   - Process CPU time assumes USER_HZ = 100, true of every Linux
+//     architecture the agent targets.
+package linux

@@ -1,0 +1,263 @@
+//go:build linux
+
+package linux
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"gatewarden/cpe-agent/internal/model"
+	"gatewarden/protocol/cwmp"
+)
+
+// registerIP binds Device.IP.Interface (isIPInterface links, keyed by
+// name) with their IPv4 and IPv6 addresses.
+func (p *Platform) registerIP(r *model.Registry) {
+	const ipif = "Device.IP.Interface.{i}."
+	r.Param("Device.IP.IPv4Capable", model.Const("true"))
+	r.Param("Device.IP.IPv6Capable", boolParam(func(model.Index) bool {
+		_, err := os.Stat(p.roots.proc("sys", "net", "ipv6"))
+		return err == nil
+	}))
+	r.Table(ipif, func(context.Context, model.Index) ([]string, error) {
+		keys, err := p.listLinks(linkInfo.isIPInterface)
+		if err == nil {
+			p.mu.Lock()
+			present := p.links.byName
+			p.mu.Unlock()
+			p.addrs.prune(present)
+		}
+		return keys, err
+	})
+	p.bindLinkCommon(r, ipif)
+	r.Param(ipif+"Type", textParam(func(ix model.Index) string {
+		l, _ := p.link(ix.LastKey())
+		return l.ipType()
+	}))
+	r.Param(ipif+"Loopback", boolParam(func(ix model.Index) bool {
+		l, _ := p.link(ix.LastKey())
+		return l.Encap == "loopback"
+	}))
+	r.Param(ipif+"MaxMTUSize", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			l, _ := p.link(ix.LastKey())
+			return strconv.Itoa(max(l.MTU, 64)), nil
+		},
+		func(_ context.Context, ix model.Index, v string) error {
+			mtu, err := strconv.Atoi(v)
+			if err != nil {
+				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, "MaxMTUSize: "+v)
+			}
+			l, err := p.nl.LinkByName(ix.LastKey())
+			if err != nil {
+				return fmt.Errorf("link %s: %w", ix.LastKey(), err)
+			}
+			if err := p.nl.LinkSetMTU(l, mtu); err != nil {
+				if errors.Is(err, unix.EINVAL) {
+					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("%s does not take MTU %d", ix.LastKey(), mtu))
+				}
+				return fmt.Errorf("setting the MTU of %s: %w", ix.LastKey(), err)
+			}
+			return p.refreshLinks()
+		}))
+	r.Param(ipif+"IPv6Enable", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			b, err := readFile(p.roots.proc("sys", "net", "ipv6", "conf", ix.LastKey(), "disable_ipv6"))
+			if err != nil {
+				return "false", nil // no IPv6 in this kernel, or the link just went
+			}
+			return strconv.FormatBool(strings.TrimSpace(string(b)) == "0"), nil
+		},
+		func(_ context.Context, ix model.Index, v string) error {
+			val := "1"
+			if v == "true" || v == "1" {
+				val = "0"
+			}
+			f := p.roots.proc("sys", "net", "ipv6", "conf", ix.LastKey(), "disable_ipv6")
+			if err := os.WriteFile(f, []byte(val), 0o644); err != nil {
+				return fmt.Errorf("IPv6 on %s: %w", ix.LastKey(), err)
+			}
+			return nil
+		}))
+	p.bindStats(r, ipif+"Stats.")
+	p.registerAddrs(r, ipif+"IPv4Address.{i}.", 4)
+	p.registerAddrs(r, ipif+"IPv6Address.{i}.", 6)
+}
+
+// registerAddrs binds one address table of IP.Interface.
+func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
+	r.Table(tmpl, func(_ context.Context, parent model.Index) ([]string, error) {
+		kern, err := p.kernelAddrs(parent.Key(0), fam)
+		if err != nil {
+			return nil, err
+		}
+		return p.addrs.sync(parent.Key(0), fam, kern)
+	})
+	rec := func(ix model.Index) addrRecord {
+		a, _ := p.addrs.get(ix.Key(0), ix.Key(1))
+		return a
+	}
+	setter := func(fn func(a *addrRecord, v string) error) model.Setter {
+		return func(_ context.Context, ix model.Index, v string) error {
+			return p.addrs.update(ix.Key(0), ix.Key(1), func(a *addrRecord) error { return fn(a, v) },
+				func(old, cur addrRecord) error { return p.applyAddr(ix.Key(0), old, cur) })
+		}
+	}
+	r.Param(tmpl+"Enable", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			return strconv.FormatBool(rec(ix).Enable), nil
+		},
+		setter(func(a *addrRecord, v string) error { a.Enable = v == "true" || v == "1"; return nil })))
+	r.Param(tmpl+"IPAddress", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) { return rec(ix).IP, nil },
+		setter(func(a *addrRecord, v string) error {
+			ip, err := netip.ParseAddr(v)
+			if err != nil || (fam == 4) != ip.Is4() || ip.Zone() != "" {
+				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("%q is not an IPv%d address", v, fam))
+			}
+			a.IP = ip.String()
+			if a.Prefix == 0 {
+				a.Prefix = map[int]int{4: 24, 6: 64}[fam]
+			}
+			return nil
+		})))
+	r.Param(tmpl+"Status", textParam(func(ix model.Index) string {
+		a := rec(ix)
+		switch {
+		case !a.Enable:
+			return "Disabled"
+		case a.IP == "":
+			return "Error_Misconfigured"
+		}
+		return "Enabled"
+	}))
+	if fam == 4 {
+		r.Param(tmpl+"SubnetMask", model.GetSet(
+			func(_ context.Context, ix model.Index) (string, error) {
+				a := rec(ix)
+				if a.IP == "" {
+					return "", nil
+				}
+				return maskOf(a.Prefix).String(), nil
+			},
+			setter(func(a *addrRecord, v string) error {
+				n, err := parseMask(v)
+				if err != nil {
+					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, err.Error())
+				}
+				a.Prefix = n
+				return nil
+			})))
+		r.Param(tmpl+"AddressingType", textParam(func(ix model.Index) string {
+			if rec(ix).Dynamic {
+				return "DHCP"
+			}
+			return "Static"
+		}))
+		return
+	}
+	r.Param(tmpl+"IPAddressStatus", textParam(func(ix model.Index) string {
+		a := rec(ix)
+		switch {
+		case !a.Enable || a.IP == "":
+			return "Invalid"
+		case a.Flags&unix.IFA_F_TENTATIVE != 0:
+			return "Tentative"
+		case a.Flags&unix.IFA_F_DEPRECATED != 0:
+			return "Deprecated"
+		}
+		return "Preferred"
+	}))
+	r.Param(tmpl+"Origin", textParam(func(ix model.Index) string {
+		a := rec(ix)
+		ip, err := netip.ParseAddr(a.IP)
+		switch {
+		case err == nil && ip.IsLoopback():
+			return "WellKnown"
+		case a.Dynamic || err == nil && ip.IsLinkLocalUnicast():
+			return "AutoConfigured"
+		}
+		return "Static"
+	}))
+}
+
+// kernelAddrs lists the addresses of one family on a link. A link that
+// vanished has none.
+func (p *Platform) kernelAddrs(name string, fam int) ([]kernelAddr, error) {
+	l, err := p.nl.LinkByName(name)
+	if err != nil {
+		var nf netlink.LinkNotFoundError
+		if errors.As(err, &nf) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("link %s: %w", name, err)
+	}
+	family := netlink.FAMILY_V4
+	if fam == 6 {
+		family = netlink.FAMILY_V6
+	}
+	as, err := p.nl.AddrList(l, family)
+	if err != nil {
+		return nil, fmt.Errorf("addresses of %s: %w", name, err)
+	}
+	out := make([]kernelAddr, 0, len(as))
+	for _, a := range as {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		ones, _ := a.Mask.Size()
+		out = append(out, kernelAddr{IP: ip, Prefix: ones, Flags: a.Flags,
+			Dynamic: a.Flags&unix.IFA_F_PERMANENT == 0 && uint32(a.ValidLft) != math.MaxUint32})
+	}
+	return out, nil
+}
+
+// applyAddr makes the kernel match a record's change: the old address
+// goes if it was configured, the new one comes if it is enabled and
+// complete. If the new one is refused the old one is put back.
+func (p *Platform) applyAddr(name string, old, cur addrRecord) error {
+	if old.Enable == cur.Enable && old.IP == cur.IP && old.Prefix == cur.Prefix {
+		return nil
+	}
+	l, err := p.nl.LinkByName(name)
+	if err != nil {
+		return fmt.Errorf("link %s: %w", name, err)
+	}
+	nlAddr := func(a addrRecord) (*netlink.Addr, bool) {
+		ip, err := netip.ParseAddr(a.IP)
+		if err != nil {
+			return nil, false
+		}
+		return &netlink.Addr{IPNet: &net.IPNet{IP: ip.AsSlice(), Mask: net.CIDRMask(a.Prefix, ip.BitLen())}}, true
+	}
+	oldA, oldOK := nlAddr(old)
+	oldOK = oldOK && old.Enable
+	newA, newOK := nlAddr(cur)
+	newOK = newOK && cur.Enable
+	if oldOK {
+		if err := p.nl.AddrDel(l, oldA); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+			return fmt.Errorf("removing %s from %s: %w", old.IP, name, err)
+		}
+	}
+	if newOK {
+		if err := p.nl.AddrAdd(l, newA); err != nil && !errors.Is(err, unix.EEXIST) {
+			if oldOK {
+				_ = p.nl.AddrAdd(l, oldA)
+			}
+			return fmt.Errorf("adding %s/%d to %s: %w", cur.IP, cur.Prefix, name, err)
+		}
+	}
+	return nil
+}

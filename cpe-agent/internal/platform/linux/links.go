@@ -1,0 +1,134 @@
+//go:build linux
+
+package linux
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// linkInfo is one kernel link as the tree needs it; fromNetlink fills it,
+// the rest of the platform only reads it.
+type linkInfo struct {
+	Index  int
+	Name   string
+	Type   string // netlink kind: "device", "veth", "bridge", "vlan"...
+	Encap  string // "ether", "loopback", "none", "ppp"...
+	MAC    string // upper case, "" without one
+	MTU    int
+	Master int // index of the bridge or bond it is enslaved to, 0 if none
+	// AdminUp is IFF_UP (what Enable sets); LowerUp is IFF_LOWER_UP
+	// (carrier).
+	AdminUp, LowerUp bool
+	Oper             string // operstate as the kernel names it: "up", "down", "lowerlayerdown"...
+}
+
+func fromNetlink(l netlink.Link) linkInfo {
+	a := l.Attrs()
+	li := linkInfo{
+		Index:   a.Index,
+		Name:    a.Name,
+		Type:    l.Type(),
+		Encap:   a.EncapType,
+		MTU:     a.MTU,
+		Master:  a.MasterIndex,
+		AdminUp: a.RawFlags&unix.IFF_UP != 0,
+		LowerUp: a.RawFlags&unix.IFF_LOWER_UP != 0,
+		Oper:    a.OperState.String(),
+	}
+	if len(a.HardwareAddr) == 6 {
+		li.MAC = strings.ToUpper(a.HardwareAddr.String())
+	}
+	return li
+}
+
+// ethernetKinds are the netlink kinds whose links are Ethernet ports: real
+// NICs ("device"), DSA switch ports, and veth (containers and tests).
+var ethernetKinds = []string{"device", "dsa", "veth"}
+
+// isEthernet decides which links become Device.Ethernet.Interface: links
+// of an Ethernet kind with Ethernet framing and a MAC, except Wi-Fi
+// interfaces (they are Device.WiFi's, even though they frame Ethernet).
+func (li linkInfo) isEthernet(wireless bool) bool {
+	return li.Encap == "ether" && li.MAC != "" && !wireless && slices.Contains(ethernetKinds, li.Type)
+}
+
+// isIPInterface decides which links become Device.IP.Interface: every link
+// that can carry addresses of its own, that is, all but bridge and bond
+// members (a bridge port's traffic belongs to the bridge's IP interface).
+func (li linkInfo) isIPInterface() bool { return li.Master == 0 }
+
+// ipType is IP.Interface.{i}.Type.
+func (li linkInfo) ipType() string {
+	switch {
+	case li.Encap == "loopback":
+		return "Loopback"
+	case slices.Contains([]string{"ipip", "gre", "gretap", "sit", "ip6tnl", "ip6gre", "vti", "wireguard", "tun"}, li.Type):
+		return "Tunnel"
+	}
+	return "Normal"
+}
+
+// status maps the kernel's view of a link onto TR-181's interface Status.
+// An administratively down link is Down whatever its carrier; a link
+// whose driver reports no operstate ("unknown": loopback, tun, many
+// virtual devices) is Up when it is up with carrier.
+func (li linkInfo) status() string {
+	if !li.AdminUp {
+		return "Down"
+	}
+	switch li.Oper {
+	case "up":
+		return "Up"
+	case "down":
+		return "Down"
+	case "lowerlayerdown":
+		return "LowerLayerDown"
+	case "dormant":
+		return "Dormant"
+	case "not-present", "notpresent":
+		return "NotPresent"
+	case "testing":
+		return "Testing"
+	}
+	if li.LowerUp {
+		return "Up"
+	}
+	return "Unknown"
+}
+
+// linkSet is one listing of the kernel's links.
+type linkSet struct {
+	byName map[string]linkInfo
+	order  []string // by ifindex
+}
+
+func newLinkSet(ls []linkInfo) linkSet {
+	s := linkSet{byName: make(map[string]linkInfo, len(ls))}
+	slices.SortFunc(ls, func(a, b linkInfo) int { return a.Index - b.Index })
+	for _, l := range ls {
+		if _, dup := s.byName[l.Name]; dup || l.Name == "" {
+			continue
+		}
+		s.byName[l.Name] = l
+		s.order = append(s.order, l.Name)
+	}
+	return s
+}
+
+// listLinks asks the kernel for its links.
+func listLinks(h *netlink.Handle) ([]linkInfo, error) {
+	ls, err := h.LinkList()
+	if err != nil {
+		return nil, fmt.Errorf("listing links: %w", err)
+	}
+	out := make([]linkInfo, len(ls))
+	for i, l := range ls {
+		out[i] = fromNetlink(l)
+	}
+	return out, nil
+}

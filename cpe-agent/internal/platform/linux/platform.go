@@ -1,0 +1,266 @@
+//go:build linux
+
+package linux
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+
+	"gatewarden/cpe-agent/internal/model"
+	"gatewarden/cpe-agent/internal/platform"
+	"gatewarden/cpe-agent/internal/platform/dsl"
+	"gatewarden/cpe-agent/internal/platform/usb"
+)
+
+// DefaultDSLDir is where the Files DSL driver looks for lines unless
+// Options.DSL says otherwise.
+const DefaultDSLDir = "/var/run/dsl"
+
+// addrFile is the address records' file in the data directory.
+const addrFile = "linux-addresses.json"
+
+// Options configure the Linux platform.
+type Options struct {
+	// Roots of /proc, /sys and /etc; empty fields mean the system's.
+	Roots Roots
+	// DataDir holds the platform's own small state (address records).
+	// Empty keeps it in memory.
+	DataDir string
+	// Identity from the configuration. Empty fields are filled from the
+	// image: SoftwareVersion from /etc/openwrt_release or /etc/os-release,
+	// HardwareVersion from the OpenWrt target, SerialNumber from the first
+	// Ethernet MAC; what is still empty after that takes the *Fallback
+	// value.
+	Identity                model.Identity
+	SoftwareVersionFallback string
+	// DSL is the modem driver; nil means dsl.Files over DefaultDSLDir.
+	DSL dsl.Driver
+	// USB enumerates USB; nil means usb.Default (sysfs, or libusb with
+	// the `usb` tag).
+	USB usb.Source
+	// ResolvConf is the resolver file listing the DNS servers; "" means
+	// <Etc>/resolv.conf.
+	ResolvConf string
+	Logger     *slog.Logger
+}
+
+// Platform is the real device. It implements platform.Platform.
+type Platform struct {
+	roots  Roots
+	opts   Options
+	id     model.Identity
+	log    *slog.Logger
+	nl     *netlink.Handle
+	addrs  *addrBook
+	stats  counters
+	handle *model.Handle
+	// order is the byte order /proc/net/route is printed in: the
+	// kernel's, binary.NativeEndian; fixture tests name the order of the
+	// machine they were captured on.
+	order binary.ByteOrder
+
+	mu      sync.Mutex
+	links   linkSet
+	procs   map[string]procInfo
+	lastCPU cpuTimes
+	usage   uint32
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+var _ platform.Platform = (*Platform)(nil)
+
+// New opens a netlink handle in the calling thread's network namespace
+// (the agent's namespace for good: the handle keeps its socket) and reads
+// the identity the configuration leaves open.
+func New(opts Options) (*Platform, error) {
+	p := &Platform{roots: opts.Roots.withDefaults(), opts: opts, log: opts.Logger, order: binary.NativeEndian}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.opts.DSL == nil {
+		p.opts.DSL = dsl.Files{Dir: DefaultDSLDir}
+	}
+	if p.opts.USB == nil {
+		p.opts.USB = usb.Default(p.roots.Sys)
+	}
+	if p.opts.ResolvConf == "" {
+		p.opts.ResolvConf = p.roots.etc("resolv.conf")
+	}
+	h, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("linux: netlink: %w", err)
+	}
+	p.nl = h
+	file := ""
+	if opts.DataDir != "" {
+		file = filepath.Join(opts.DataDir, addrFile)
+	}
+	if p.addrs, err = loadAddrBook(file); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("linux: %w", err)
+	}
+	if err := p.refreshLinks(); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("linux: %w", err)
+	}
+	p.id = p.identity(opts.Identity)
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	return p, nil
+}
+
+// identity fills what the configuration left empty from the image.
+func (p *Platform) identity(id model.Identity) model.Identity {
+	rel := map[string]string{}
+	for _, f := range []string{"os-release", "openwrt_release"} {
+		if b, err := os.ReadFile(p.roots.etc(f)); err == nil {
+			for k, v := range parseRelease(b) {
+				rel[k] = v
+			}
+		}
+	}
+	first := func(vals ...string) string {
+		for _, v := range vals {
+			if v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	if id.SoftwareVersion == "" {
+		id.SoftwareVersion = first(rel["DISTRIB_REVISION"], rel["VERSION_ID"], rel["BUILD_ID"], p.opts.SoftwareVersionFallback)
+	}
+	if id.HardwareVersion == "" {
+		id.HardwareVersion = first(rel["DISTRIB_TARGET"], "unknown")
+	}
+	if id.SerialNumber == "" {
+		p.mu.Lock()
+		for _, name := range p.links.order {
+			l := p.links.byName[name]
+			if l.isEthernet(readIfaceSys(p.roots, name).Wireless) {
+				id.SerialNumber = strings.ReplaceAll(l.MAC, ":", "")
+				break
+			}
+		}
+		p.mu.Unlock()
+	}
+	if id.SerialNumber == "" {
+		id.SerialNumber = "unknown"
+	}
+	return id
+}
+
+// Name implements platform.Platform.
+func (p *Platform) Name() string { return "linux" }
+
+// Identity implements platform.Platform.
+func (p *Platform) Identity() model.Identity { return p.id }
+
+// BootID implements platform.Platform: the kernel's boot id, new at every
+// boot.
+func (p *Platform) BootID() (string, error) {
+	b, err := os.ReadFile(p.roots.proc("sys", "kernel", "random", "boot_id"))
+	if err != nil {
+		return "", fmt.Errorf("linux: boot id: %w", err)
+	}
+	id := strings.TrimSpace(string(b))
+	if id == "" {
+		return "", errors.New("linux: boot id: empty")
+	}
+	return id, nil
+}
+
+// Reboot implements platform.Platform through the system's reboot
+// command, so init stops services and syncs the disks in order.
+func (p *Platform) Reboot(ctx context.Context) error {
+	if out, err := exec.CommandContext(ctx, "reboot").CombinedOutput(); err != nil {
+		return fmt.Errorf("linux: reboot: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// FactoryReset implements platform.Platform: the platform's own records
+// go, OpenWrt's overlay is wiped when firstboot exists, and the device
+// reboots.
+func (p *Platform) FactoryReset(ctx context.Context) error {
+	if p.addrs.file != "" {
+		if err := os.Remove(p.addrs.file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("linux: factory reset: %w", err)
+		}
+	}
+	if path, err := exec.LookPath("firstboot"); err == nil {
+		if out, err := exec.CommandContext(ctx, path, "-y").CombinedOutput(); err != nil {
+			return fmt.Errorf("linux: factory reset: firstboot: %w: %s", err, strings.TrimSpace(string(out)))
+		}
+	}
+	return p.Reboot(ctx)
+}
+
+// Close stops the netlink subscriptions and closes the handle.
+func (p *Platform) Close() error {
+	p.cancel()
+	p.wg.Wait()
+	p.nl.Close()
+	return nil
+}
+
+// refreshLinks takes a new listing of the kernel's links.
+func (p *Platform) refreshLinks() error {
+	ls, err := listLinks(p.nl)
+	if err != nil {
+		return err
+	}
+	set := newLinkSet(ls)
+	p.mu.Lock()
+	p.links = set
+	p.mu.Unlock()
+	return nil
+}
+
+// link returns the last listing's view of a link.
+func (p *Platform) link(name string) (linkInfo, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l, ok := p.links.byName[name]
+	return l, ok
+}
+
+// WANAddress is the IPv4 address of the interface holding the default
+// route: the address the ACS reaches the connection-request listener on.
+// "" without a default route.
+func (p *Platform) WANAddress() string {
+	rs, err := p.nl.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return ""
+	}
+	for _, rt := range rs {
+		if rt.Dst != nil {
+			if ones, _ := rt.Dst.Mask.Size(); ones != 0 {
+				continue
+			}
+		}
+		l, err := p.nl.LinkByIndex(rt.LinkIndex)
+		if err != nil {
+			continue
+		}
+		as, err := p.nl.AddrList(l, netlink.FAMILY_V4)
+		if err != nil || len(as) == 0 {
+			continue
+		}
+		return as[0].IP.String()
+	}
+	return ""
+}
