@@ -37,6 +37,9 @@ run: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 	GATEWARDEN_CRASH_RUNS=500 $(GO) test -count=1 -run '^TestCrash$$' -timeout 30m ./cpe-agent/internal/crashtest
+	GATEWARDEN_FW_CRASH_RUNS=1000 GATEWARDEN_FW_TAMPER_RUNS=1000 $(GO) test -count=1 \
+		-run '^(TestCrashDuringInstall|TestTamperedPackagesRejected)$$' -timeout 30m ./cpe-agent/internal/update
+	GATEWARDEN_CAMPAIGN_DEVICES=1000 $(GO) test -count=1 -run '^TestFirmwareCampaigns$$' -timeout 20m ./testbench/e2e
 
 # Each fuzz target runs for FUZZTIME; `make test` runs their seed corpora only.
 fuzz:

@@ -40,29 +40,13 @@ func Ping(ctx context.Context, spec PingSpec) (PingResult, error) {
 	if spec.Interval <= 0 {
 		spec.Interval = time.Second
 	}
-	dst, err := resolve(ctx, spec.Host, spec.Proto)
+	pr, err := openProbe(ctx, spec.Host, spec.Proto, spec.DSCP, spec.Device, false)
+	res := PingResult{Address: pr.dst, Source: pr.src}
 	if err != nil {
-		return PingResult{}, err
-	}
-	res := PingResult{Address: dst}
-	if res.Source, err = sourceFor(dst); err != nil {
 		return res, err
 	}
-	v6 := dst.To4() == nil
-	c, err := openICMP(v6, false)
-	if err != nil {
-		return res, &Error{State: StateInternal, Err: err}
-	}
-	defer c.pc.Close()
-	if err := c.setDSCP(spec.DSCP); err != nil {
-		return res, &Error{State: StateInternal, Err: err}
-	}
-	if err := c.bindDevice(spec.Device); err != nil {
-		return res, &Error{State: StateInternal, Err: err}
-	}
-	// Closing the socket is how a cancelled test stops waiting.
-	stop := context.AfterFunc(ctx, func() { c.pc.Close() })
-	defer stop()
+	defer pr.close()
+	c, dst, v6 := pr.c, pr.dst, pr.c.v6
 
 	id := uint16(rand.Uint32())
 	data := make([]byte, spec.Size)

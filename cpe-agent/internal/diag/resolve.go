@@ -92,3 +92,43 @@ func sourceFor(dst net.IP) (net.IP, error) {
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).IP, nil
 }
+
+// probe is an ICMP socket aimed at a resolved destination.
+type probe struct {
+	dst, src net.IP
+	c        *icmpConn
+	stop     func() bool
+}
+
+// openProbe resolves host, finds the route's source address and opens an
+// ICMP socket of the destination's family, marked and bound as asked
+// (raw: a traceroute needs the ICMP errors only raw sockets see). The
+// socket closes when ctx ends: that is how a cancelled test stops waiting.
+func openProbe(ctx context.Context, host, proto string, dscp int, device string, raw bool) (probe, error) {
+	var p probe
+	var err error
+	if p.dst, err = resolve(ctx, host, proto); err != nil {
+		return p, err
+	}
+	if p.src, err = sourceFor(p.dst); err != nil {
+		return p, err
+	}
+	if p.c, err = openICMP(p.dst.To4() == nil, raw); err != nil {
+		return p, &Error{State: StateInternal, Err: err}
+	}
+	if err := p.c.setDSCP(dscp); err != nil {
+		p.c.pc.Close()
+		return p, &Error{State: StateInternal, Err: err}
+	}
+	if err := p.c.bindDevice(device); err != nil {
+		p.c.pc.Close()
+		return p, &Error{State: StateInternal, Err: err}
+	}
+	p.stop = context.AfterFunc(ctx, func() { p.c.pc.Close() })
+	return p, nil
+}
+
+func (p probe) close() {
+	p.stop()
+	p.c.pc.Close()
+}

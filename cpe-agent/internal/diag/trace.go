@@ -46,28 +46,13 @@ func TraceRoute(ctx context.Context, spec TraceSpec) (TraceResult, error) {
 	if spec.Tries < 1 || spec.Tries > 3 || spec.Timeout <= 0 || spec.MaxHops < 1 || spec.MaxHops > 64 || spec.Size < 0 || spec.Size > 65507 {
 		return TraceResult{}, &Error{State: StateOther, Err: fmt.Errorf("bad traceroute parameters: tries %d, timeout %v, max hops %d, size %d", spec.Tries, spec.Timeout, spec.MaxHops, spec.Size)}
 	}
-	dst, err := resolve(ctx, spec.Host, spec.Proto)
+	pr, err := openProbe(ctx, spec.Host, spec.Proto, spec.DSCP, spec.Device, true)
+	res := TraceResult{Address: pr.dst, Source: pr.src}
 	if err != nil {
-		return TraceResult{}, err
-	}
-	res := TraceResult{Address: dst}
-	if res.Source, err = sourceFor(dst); err != nil {
 		return res, err
 	}
-	v6 := dst.To4() == nil
-	c, err := openICMP(v6, true)
-	if err != nil {
-		return res, &Error{State: StateInternal, Err: err}
-	}
-	defer c.pc.Close()
-	if err := c.setDSCP(spec.DSCP); err != nil {
-		return res, &Error{State: StateInternal, Err: err}
-	}
-	if err := c.bindDevice(spec.Device); err != nil {
-		return res, &Error{State: StateInternal, Err: err}
-	}
-	stop := context.AfterFunc(ctx, func() { c.pc.Close() })
-	defer stop()
+	defer pr.close()
+	c, dst, v6 := pr.c, pr.dst, pr.c.v6
 
 	id := uint16(rand.Uint32())
 	data := make([]byte, spec.Size)

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -170,9 +171,11 @@ func transfer(ctx context.Context, spec TransferSpec, upload bool) (TransferResu
 		}
 		res.TestBytes = uint64(n)
 	}
+	// Closing first ends any read or write still in flight (the
+	// connection is not kept alive), so the totals cannot wait on one.
+	resp.Body.Close()
 	if conn != nil {
-		res.TotalReceived = conn.read.Load()
-		res.TotalSent = conn.written.Load()
+		res.TotalReceived, res.TotalSent = conn.totals()
 	}
 	return res, nil
 }
@@ -193,22 +196,37 @@ func classify(err, dialErr error, ctx context.Context) error {
 	return &Error{State: stateNoResponse, Err: err}
 }
 
-// countingConn counts the bytes of the test connection.
+// countingConn counts the bytes of the test connection. Reads and
+// writes hold mu shared while they run and count, so totals() (exclusive)
+// sees every byte that has reached the wire: the transport writes a body
+// from its own goroutine, which may still be counting when the answer
+// arrives.
 type countingConn struct {
 	net.Conn
+	mu            sync.RWMutex
 	read, written atomic.Uint64
 }
 
 func (c *countingConn) Read(b []byte) (int, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	n, err := c.Conn.Read(b)
 	c.read.Add(uint64(n))
 	return n, err
 }
 
 func (c *countingConn) Write(b []byte) (int, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	n, err := c.Conn.Write(b)
 	c.written.Add(uint64(n))
 	return n, err
+}
+
+func (c *countingConn) totals() (read, written uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.read.Load(), c.written.Load()
 }
 
 // zeroes is an upload body of left zero bytes that notes its first read.
