@@ -40,6 +40,7 @@ bench:
 	GATEWARDEN_FW_CRASH_RUNS=1000 GATEWARDEN_FW_TAMPER_RUNS=1000 $(GO) test -count=1 \
 		-run '^(TestCrashDuringInstall|TestTamperedPackagesRejected)$$' -timeout 30m ./cpe-agent/internal/update
 	GATEWARDEN_CAMPAIGN_DEVICES=1000 $(GO) test -count=1 -run '^TestFirmwareCampaigns$$' -timeout 20m ./testbench/e2e
+	E2E_SUPPORT_RUNS=200 $(GO) test -count=1 -run '^TestSupportLatency$$' -v ./testbench/e2e
 
 # Each fuzz target runs for FUZZTIME; `make test` runs their seed corpora only.
 fuzz:

@@ -148,4 +148,11 @@ func (c *apiClient) do(method, path string, body, out any, want ...int) int {
 	return resp.StatusCode
 }
 
+// in is the client reporting failures to t (a subtest's).
+func (c *apiClient) in(t *testing.T) *apiClient {
+	d := *c
+	d.t = t
+	return &d
+}
+
 func devicePath(id string) string { return "/api/v1/devices/" + url.PathEscape(id) }

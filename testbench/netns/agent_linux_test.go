@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,19 +22,18 @@ import (
 // the process the test holds is the agent itself).
 
 var agentBuild struct {
-	once sync.Once
-	dir  string
-	path string
-	took time.Duration
-	err  error
+	started atomic.Bool
+	once    sync.Once
+	dir     string
+	path    string
+	err     error
 }
 
-// buildAgent compiles ./cpe-agent/cmd/cpe-agent into dir. TestMain starts
-// it early, so the build overlaps the tests' namespace set-up.
+// buildAgent compiles ./cpe-agent/cmd/cpe-agent into dir, once. newLab
+// starts it, so the build overlaps the tests' namespace set-up.
 func buildAgent(dir string) {
+	agentBuild.started.Store(true)
 	agentBuild.once.Do(func() {
-		start := time.Now()
-		defer func() { agentBuild.took = time.Since(start) }()
 		root, err := repoRoot()
 		if err != nil {
 			agentBuild.err = err
@@ -127,7 +127,7 @@ func startAgent(t *testing.T, ns, dataDir string, args ...string) *agentProc {
 	}()
 	t.Cleanup(func() {
 		p.stop()
-		if t.Failed() {
+		if t.Failed() || os.Getenv("NETNS_DEBUG") != "" {
 			t.Logf("agent log (%s):\n%s", ns, p.log.String())
 		}
 	})
@@ -144,10 +144,19 @@ func (p *agentProc) stop() {
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
+		return
 	case <-time.After(10 * time.Second):
+	}
+	// A Go program dumps its goroutines on SIGQUIT: the log then shows
+	// what held the shutdown up.
+	p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.done:
+	case <-time.After(2 * time.Second):
 		p.cmd.Process.Kill()
 		<-p.done
 	}
+	p.t.Errorf("agent in %s did not stop within 10 s of SIGTERM", p.name)
 }
 
 // running reports whether the process is still alive.

@@ -30,6 +30,7 @@ const rootSubnet = 9
 func newLab(t *testing.T) *lab {
 	t.Helper()
 	requireRoot(t)
+	go buildAgent(agentBuild.dir)
 	l := &lab{t: t, tag: fmt.Sprintf("%04x", rand.Uint32N(1<<16))}
 	// The root namespace's own routes rule out an X whose uplink subnet
 	// would shadow something the host uses.
@@ -67,8 +68,8 @@ func rootRoutes(t *testing.T) []netip.Prefix {
 	var list []netip.Prefix
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
-		// Lines of other tables start with a route type (local, broadcast).
-		for len(f) > 0 && (f[0] == "local" || f[0] == "broadcast" || f[0] == "unicast" || f[0] == "multicast") {
+		// Routes other than unicast start with their type.
+		for len(f) > 0 && routeTypes[f[0]] {
 			f = f[1:]
 		}
 		if len(f) == 0 || f[0] == "default" {
@@ -83,6 +84,11 @@ func rootRoutes(t *testing.T) []netip.Prefix {
 		}
 	}
 	return list
+}
+
+var routeTypes = map[string]bool{
+	"unicast": true, "local": true, "broadcast": true, "multicast": true, "anycast": true,
+	"unreachable": true, "blackhole": true, "prohibit": true, "throw": true, "nat": true,
 }
 
 func overlapsAny(p netip.Prefix, list []netip.Prefix) bool {

@@ -288,8 +288,11 @@ func (r *Runner) diagDone(ctx context.Context, t *ticket, values []cwmp.Paramete
 	case DiagDownload, DiagUpload:
 		bytes := u("TestBytesReceived")
 		if p.Kind == DiagUpload {
-			bytes = u("TestBytesSent")
-			if bytes == 0 {
+			// TR-098 devices predate TestBytesSent; a "0" is a failed
+			// upload and stays 0.
+			if _, ok := v["TestBytesSent"]; ok {
+				bytes = u("TestBytesSent")
+			} else {
 				bytes = u("TestFileLength")
 			}
 		}

@@ -41,26 +41,32 @@ const cookieName = "gatewarden_local"
 
 // CheckAddr refuses addresses that would listen on every interface.
 func CheckAddr(addr string) error {
+	_, err := checkAddr(addr)
+	return err
+}
+
+func checkAddr(addr string) (netip.Addr, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("local page address %q: %w", addr, err)
+		return netip.Addr{}, fmt.Errorf("local page address %q: %w", addr, err)
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return fmt.Errorf("local page address %q: bad port", addr)
+		return netip.Addr{}, fmt.Errorf("local page address %q: bad port", addr)
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return fmt.Errorf("local page address %q: the host must be the LAN interface's IP address", addr)
+		return netip.Addr{}, fmt.Errorf("local page address %q: the host must be the LAN interface's IP address", addr)
 	}
 	if ip.IsUnspecified() {
-		return fmt.Errorf("local page address %q: a wildcard address would expose the page on the WAN; give the LAN address", addr)
+		return netip.Addr{}, fmt.Errorf("local page address %q: a wildcard address would expose the page on the WAN; give the LAN address", addr)
 	}
-	return nil
+	return ip, nil
 }
 
-// Listen binds the page's address.
+// Listen binds the page's address, on the device that holds it (Linux).
 func Listen(opts Options) (*Server, error) {
-	if err := CheckAddr(opts.Addr); err != nil {
+	ip, err := checkAddr(opts.Addr)
+	if err != nil {
 		return nil, err
 	}
 	if opts.Password == nil || opts.Agent == nil {
@@ -73,7 +79,7 @@ func Listen(opts Options) (*Server, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	opts.Probes.fill()
-	ln, err := net.Listen("tcp", opts.Addr)
+	ln, err := listenLAN(opts.Addr, ip)
 	if err != nil {
 		return nil, fmt.Errorf("local page: %w", err)
 	}
