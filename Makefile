@@ -25,6 +25,9 @@ setup:
 # lint first: it is cheap and catches what reviewers would.
 test: setup lint
 	$(GO) test -count=1 -timeout 18m ./...
+	# The usb build tag (cgo + libusb) builds and passes too; the default
+	# build above is static and has no libusb.
+	CGO_ENABLED=1 $(GO) test -count=1 -tags usb ./cpe-agent/internal/platform/... ./cpe-agent/agent
 
 lint:
 	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path './dist/*' | xargs -r gofmt -l); \

@@ -56,7 +56,8 @@
 // the configuration leaves empty comes from /etc/openwrt_release or
 // /etc/os-release and the first Ethernet MAC. Routing.Router.1 lists the
 // main IPv4 table from /proc/net/route, DNS.Client.Server the resolver
-// file, Hosts.Host the IPv4 neighbour table (/proc/net/arp). DSL.Line
+// file, Hosts.Host the IPv4 neighbour table (/proc/net/arp) with the
+// host names from dnsmasq's lease file (DefaultLeasesFile). DSL.Line
 // comes from a dsl.Driver (files under DefaultDSLDir by default), USB
 // from package usb.
 //

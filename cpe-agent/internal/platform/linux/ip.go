@@ -97,7 +97,7 @@ func (p *Platform) registerIP(r *model.Registry) {
 // registerAddrs binds one address table of IP.Interface.
 func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
 	r.Table(tmpl, func(_ context.Context, parent model.Index) ([]string, error) {
-		kern, err := p.kernelAddrs(parent.Key(0), fam)
+		kern, err := p.kern.addrs(parent.Key(0), fam)
 		if err != nil {
 			return nil, err
 		}
@@ -191,10 +191,10 @@ func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
 	}))
 }
 
-// kernelAddrs lists the addresses of one family on a link. A link that
+// addrs lists the addresses of one family on a link. A link that
 // vanished has none.
-func (p *Platform) kernelAddrs(name string, fam int) ([]kernelAddr, error) {
-	l, err := p.nl.LinkByName(name)
+func (k netlinkKernel) addrs(name string, fam int) ([]kernelAddr, error) {
+	l, err := k.h.LinkByName(name)
 	if err != nil {
 		var nf netlink.LinkNotFoundError
 		if errors.As(err, &nf) {
@@ -206,7 +206,7 @@ func (p *Platform) kernelAddrs(name string, fam int) ([]kernelAddr, error) {
 	if fam == 6 {
 		family = netlink.FAMILY_V6
 	}
-	as, err := p.nl.AddrList(l, family)
+	as, err := k.h.AddrList(l, family)
 	if err != nil {
 		return nil, fmt.Errorf("addresses of %s: %w", name, err)
 	}

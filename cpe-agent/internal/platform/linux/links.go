@@ -120,9 +120,19 @@ func newLinkSet(ls []linkInfo) linkSet {
 	return s
 }
 
-// listLinks asks the kernel for its links.
-func listLinks(h *netlink.Handle) ([]linkInfo, error) {
-	ls, err := h.LinkList()
+// kernel is what the platform reads over netlink; the fixture tests put a
+// scripted kernel in its place. Writes go to netlink directly and are
+// tested in real namespaces (package nstest).
+type kernel interface {
+	links() ([]linkInfo, error)
+	addrs(link string, fam int) ([]kernelAddr, error)
+}
+
+type netlinkKernel struct{ h *netlink.Handle }
+
+// links asks the kernel for its links.
+func (k netlinkKernel) links() ([]linkInfo, error) {
+	ls, err := k.h.LinkList()
 	if err != nil {
 		return nil, fmt.Errorf("listing links: %w", err)
 	}

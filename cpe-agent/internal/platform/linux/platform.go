@@ -52,6 +52,8 @@ type Options struct {
 	// ResolvConf is the resolver file listing the DNS servers; "" means
 	// <Etc>/resolv.conf.
 	ResolvConf string
+	// LeasesFile is dnsmasq's lease file; "" means DefaultLeasesFile.
+	LeasesFile string
 	Logger     *slog.Logger
 }
 
@@ -62,6 +64,7 @@ type Platform struct {
 	id     model.Identity
 	log    *slog.Logger
 	nl     *netlink.Handle
+	kern   kernel
 	addrs  *addrBook
 	stats  counters
 	handle *model.Handle
@@ -97,6 +100,9 @@ func New(opts Options) (*Platform, error) {
 	if p.opts.USB == nil {
 		p.opts.USB = usb.Default(p.roots.Sys)
 	}
+	if p.opts.LeasesFile == "" {
+		p.opts.LeasesFile = DefaultLeasesFile
+	}
 	if p.opts.ResolvConf == "" {
 		p.opts.ResolvConf = p.roots.etc("resolv.conf")
 	}
@@ -104,7 +110,7 @@ func New(opts Options) (*Platform, error) {
 	if err != nil {
 		return nil, fmt.Errorf("linux: netlink: %w", err)
 	}
-	p.nl = h
+	p.nl, p.kern = h, netlinkKernel{h}
 	file := ""
 	if opts.DataDir != "" {
 		file = filepath.Join(opts.DataDir, addrFile)
@@ -219,7 +225,7 @@ func (p *Platform) Close() error {
 
 // refreshLinks takes a new listing of the kernel's links.
 func (p *Platform) refreshLinks() error {
-	ls, err := listLinks(p.nl)
+	ls, err := p.kern.links()
 	if err != nil {
 		return err
 	}

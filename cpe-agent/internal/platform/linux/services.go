@@ -84,6 +84,28 @@ func (p *Platform) registerHosts(r *model.Registry) {
 		return ""
 	}))
 	r.Param(h+"Active", boolParam(func(ix model.Index) bool { return get(ix).Active }))
+	// dnsmasq's leases name the hosts. A lease file that is missing or
+	// damaged only costs the names.
+	leaseOf := func(ix model.Index) (lease, bool) {
+		b, err := readFile(p.opts.LeasesFile)
+		if err != nil {
+			return lease{}, false
+		}
+		ls, err := parseLeases(b)
+		if err != nil {
+			return lease{}, false
+		}
+		for _, l := range ls {
+			if l.MAC == ix.Key(0) {
+				return l, true
+			}
+		}
+		return lease{}, false
+	}
+	r.Param(h+"HostName", textParam(func(ix model.Index) string {
+		l, _ := leaseOf(ix)
+		return l.HostName
+	}))
 	r.Table(h+"IPv4Address.{i}.", func(_ context.Context, parent model.Index) ([]string, error) {
 		return get(parent).IPs, nil
 	})

@@ -38,7 +38,7 @@ func TestReadStat(t *testing.T) {
 	if err != nil || v != math.MaxUint64-5 {
 		t.Errorf("huge counter: %d, %v", v, err)
 	}
-	if _, err := readStat(fixture, "eth0", "rx_packets"); err == nil || err == errGone {
+	if _, err := readStat(fixture, "bad0", "rx_packets"); err == nil || err == errGone {
 		t.Errorf("malformed counter: %v", err)
 	}
 	// The interface vanished between the listing and the read.
