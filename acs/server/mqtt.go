@@ -3,8 +3,12 @@ package server
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -88,6 +92,7 @@ func (s *Server) startMQTT(ctx context.Context) (stop func(), err error) {
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		ext, err := broker.NewExternal(cctx, broker.ExternalConfig{
 			URL: s.cfg.MQTTExternal, Passwords: s.mq.passwords, Logger: s.log.With("component", "mqtt"),
+			ClientID: s.mqttClientID(),
 		})
 		cancel()
 		if err != nil {
@@ -107,6 +112,7 @@ func (s *Server) startMQTT(ctx context.Context) (stop func(), err error) {
 		Transport: tr, Store: s.st, PushKey: s.mq.key, Rotation: s.mq.rotation, Compile: s.mq.compile,
 		TelemetryKeep: s.cfg.TelemetryKeep, TelemetryRetention: s.cfg.TelemetryRetention,
 		Metrics: s.mq.metrics, Logger: s.log.With("component", "mqtt"),
+		OnTelemetry: s.judgeLines(),
 	})
 	if err == nil {
 		err = l.Start(ctx)
@@ -120,6 +126,18 @@ func (s *Server) startMQTT(ctx context.Context) (stop func(), err error) {
 		l.Close()
 		tr.Close()
 	}, nil
+}
+
+// mqttClientID names this node on an external broker: stable across its
+// restarts (host name and data directory), different between nodes.
+func (s *Server) mqttClientID() string {
+	host, _ := os.Hostname()
+	dir, err := filepath.Abs(s.cfg.DataDir)
+	if err != nil {
+		dir = s.cfg.DataDir
+	}
+	h := sha256.Sum256([]byte(host + "\x00" + dir))
+	return "gatewarden-acs-" + hex.EncodeToString(h[:6])
 }
 
 func (s *Server) embeddedBroker() (*broker.Embedded, error) {
@@ -192,9 +210,17 @@ func (s *Server) mqttCredentials(ctx context.Context, d *store.Device) []cwmp.Pa
 		return nil
 	}
 	if l := s.mq.lane.Load(); l != nil {
-		if err := l.GrantDevice(ctx, d.ID); err != nil {
-			s.log.Warn("mqtt: granting a device on the broker", "device", d.ID, "err", err)
-		}
+		// In the background: an external broker may be slow, and the
+		// session must not wait for it; the device retries its connect
+		// until the broker knows it.
+		id := d.ID
+		go func() {
+			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := l.GrantDevice(gctx, id); err != nil {
+				s.log.Warn("mqtt: granting a device on the broker", "device", id, "err", err)
+			}
+		}()
 	}
 	return []cwmp.ParameterValueStruct{
 		{Name: "Device.MQTT.Client.1.Username", Value: d.ID, Type: "string"},
@@ -260,6 +286,21 @@ func (r pushReconciler) Diff(ctx context.Context, d store.Device) ([]cwmp.Parame
 		}
 	}
 	return r.inner.Diff(ctx, d)
+}
+
+// mqttOnline answers "online" from the MQTT lane for devices on it: the
+// lane knows at once (the agent's will), where the recent-Inform rule
+// only guesses from the last contact. Devices the lane has not heard
+// from keep the Inform rule.
+func (s *Server) mqttOnline(byInform func(*store.Device) bool) func(*store.Device) bool {
+	return func(d *store.Device) bool {
+		if l := s.mq.lane.Load(); l != nil {
+			if online, known := l.Presence(d.ID); known {
+				return online
+			}
+		}
+		return byInform(d)
+	}
 }
 
 // mqttOptions gives the API the lane, and the lane the API's filter

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"gatewarden/acs/internal/health"
 	"io"
 	"log/slog"
 	"net"
@@ -43,7 +44,7 @@ type Config struct {
 	CWMPAddr     string // default ":7547"
 	APIAddr      string // default ":7557"
 	FilesAddr    string // default ":7567" (firmware files: a later issue)
-	MQTTAddr     string // default ":1883" (MQTT lane: a later issue)
+	MQTTAddr     string // default ":1883"; MQTT lane: mqtt.go
 	MQTTExternal string
 	TLSCert      string
 	TLSKey       string
@@ -72,6 +73,10 @@ type Config struct {
 	MQTTTLSAddr        string
 	TelemetryKeep      int
 	TelemetryRetention time.Duration
+	// LineHealth judges lines from telemetry (support.go): thresholds
+	// (zero: the defaults) and the window judged (default 1 h).
+	LineHealth       health.Thresholds
+	LineHealthWindow time.Duration
 }
 
 // Server is one running ACS.
@@ -99,6 +104,11 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("no data directory: pass --data DIR")
+	}
+	if cfg.LineHealth != (health.Thresholds{}) {
+		if err := cfg.LineHealth.Check(); err != nil {
+			return nil, fmt.Errorf("line health thresholds: %w", err)
+		}
 	}
 	if cfg.CWMPAddr == "" {
 		cfg.CWMPAddr = ":7547"
@@ -193,7 +203,7 @@ func (s *Server) build() error {
 
 	disp := connreq.NewDispatcher(s.st, s.connreqChannels(),
 		connreq.Options{Rate: s.cfg.ConnReqRate})
-	online := provision.OnlineWithin(provision.DefaultOnlineWindow, time.Now)
+	online := s.mqttOnline(provision.OnlineWithin(provision.DefaultOnlineWindow, time.Now))
 	if err := s.buildFiles(disp, online); err != nil {
 		return err
 	}

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"gatewarden/acs/internal/health"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"gatewarden/acs/server"
 	"gatewarden/protocol/buildinfo"
@@ -88,6 +90,10 @@ type fileConfig struct {
 	// MQTT lane telemetry (mqtt.go): a Go duration and a count.
 	TelemetryRetention string `json:"telemetry-retention"`
 	TelemetryKeep      string `json:"telemetry-keep"`
+	// Line health (config file only): thresholds (unset: the defaults)
+	// and the telemetry window judged, a Go duration (default 1h).
+	LineHealth       health.Thresholds `json:"line-health"`
+	LineHealthWindow string            `json:"line-health-window"`
 }
 
 func serve(args []string, stderr io.Writer) int {
@@ -142,12 +148,20 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "acs: %v\n", err)
 		return 2
 	}
+	var healthWindow time.Duration
+	if fc.LineHealthWindow != "" {
+		if healthWindow, err = time.ParseDuration(fc.LineHealthWindow); err != nil || healthWindow < time.Minute {
+			fmt.Fprintf(stderr, "acs: config line-health-window %q: want a Go duration of at least 1m, e.g. 1h\n", fc.LineHealthWindow)
+			return 2
+		}
+	}
 	tuneGC()
 	srv, err := server.New(server.Config{
 		DataDir: fc.Data, CWMPAddr: fc.CWMPAddr, APIAddr: fc.APIAddr, FilesAddr: fc.FilesAddr, FilesURL: fc.FilesURL,
 		MQTTAddr: fc.MQTTAddr, MQTTExternal: fc.MQTTExternal, TLSCert: fc.TLSCert, TLSKey: fc.TLSKey,
 		Store: fc.Store, PGURL: fc.PGURL, InsecureCPEAuth: fc.InsecureCPEAuth, Logger: logger,
 		TelemetryRetention: telRetention, TelemetryKeep: telKeep,
+		LineHealth: fc.LineHealth, LineHealthWindow: healthWindow,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "acs: %v\n", err)
@@ -188,6 +202,7 @@ func mergeConfig(file, flags fileConfig, given map[string]bool) fileConfig {
 		TelemetryRetention: pick("telemetry-retention", file.TelemetryRetention, flags.TelemetryRetention),
 		TelemetryKeep:      pick("telemetry-keep", file.TelemetryKeep, flags.TelemetryKeep),
 	}
+	out.LineHealth, out.LineHealthWindow = file.LineHealth, file.LineHealthWindow
 	out.InsecureCPEAuth = flags.InsecureCPEAuth
 	if !given["insecure-cpe-auth"] {
 		out.InsecureCPEAuth = file.InsecureCPEAuth

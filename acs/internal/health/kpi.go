@@ -61,11 +61,16 @@ type KPIs struct {
 // Thresholds decide the state. A figure past Degraded* makes the line
 // degraded, past Failing* failing.
 type Thresholds struct {
-	DegradedMarginDB, FailingMarginDB         float64
-	DegradedSyncRatio, FailingSyncRatio       float64
-	DegradedESPerHour, FailingESPerHour       float64
-	DegradedRetrains, FailingRetrains         int
-	DegradedAvailability, FailingAvailability float64
+	DegradedMarginDB     float64 `json:"degradedMarginDB"`
+	FailingMarginDB      float64 `json:"failingMarginDB"`
+	DegradedSyncRatio    float64 `json:"degradedSyncRatio"`
+	FailingSyncRatio     float64 `json:"failingSyncRatio"`
+	DegradedESPerHour    float64 `json:"degradedErroredSecsPerHour"`
+	FailingESPerHour     float64 `json:"failingErroredSecsPerHour"`
+	DegradedRetrains     int     `json:"degradedRetrains"` // more than this many in the window
+	FailingRetrains      int     `json:"failingRetrains"`
+	DegradedAvailability float64 `json:"degradedAvailability"`
+	FailingAvailability  float64 `json:"failingAvailability"`
 }
 
 // DefaultThresholds are the defaults described in the package doc.

@@ -54,9 +54,12 @@ type Config struct {
 	// StragglerAfter is how long after a push the ACS re-sends it to
 	// online devices that have not answered. Default 30 s.
 	StragglerAfter time.Duration
-	Metrics        *Metrics // nil: not counted
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// OnTelemetry, when set, sees the devices of each batch of telemetry
+	// once it is stored (line health judges them).
+	OnTelemetry func(ctx context.Context, devices []string)
+	Metrics     *Metrics // nil: not counted
+	Logger      *slog.Logger
+	Now         func() time.Time
 }
 
 // Lane is the ACS side of the MQTT lane.
@@ -71,7 +74,9 @@ type Lane struct {
 	presence presence
 	tel      *telemetryBuffer
 
-	acks [ackShards]chan deviceAck
+	acks         [ackShards]chan deviceAck
+	refreshSlots chan struct{}
+	online       chan string // devices that came online, for onlineLoop
 
 	mu         sync.Mutex
 	groupsSent map[string]string // device -> the group list last published, joined
@@ -118,6 +123,8 @@ func New(cfg Config) (*Lane, error) {
 	l := &Lane{cfg: cfg, tr: cfg.Transport, st: cfg.Store, log: log, now: cfg.Now, m: m,
 		groupsSent: map[string]string{}, versions: map[string]string{}}
 	l.presence.init()
+	l.refreshSlots = make(chan struct{}, groupRefreshes)
+	l.online = make(chan string, onlineQueue)
 	for i := range l.acks {
 		l.acks[i] = make(chan deviceAck, 256)
 	}
@@ -150,9 +157,12 @@ func (l *Lane) Start(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
-	l.wg.Add(2 + ackShards)
+	l.wg.Add(2 + ackShards + onlineWorkers)
 	for _, ch := range l.acks {
 		go func() { defer l.wg.Done(); l.ackLoop(bg, ch) }()
+	}
+	for range onlineWorkers {
+		go func() { defer l.wg.Done(); l.onlineLoop(bg) }()
 	}
 	go func() { defer l.wg.Done(); l.flushLoop(bg) }()
 	go func() { defer l.wg.Done(); l.retentionLoop(bg) }()

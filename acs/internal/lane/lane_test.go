@@ -412,3 +412,25 @@ func TestPushKeyRotation(t *testing.T) {
 		return err == nil && got.Counts[store.DeliveryApplied] == 1
 	})
 }
+
+// A tag added while the device is connected reaches its group list at
+// its next Inform.
+func TestGroupsRefreshedAtInform(t *testing.T) {
+	e := newEnv(t)
+	e.device("A1")
+	l := e.lane(time.Hour)
+	a := e.agent("A1", "")
+	eventually(t, "online", func() bool { return l.Online("A1") })
+	d, err := e.st.UpdateDevice(ctx, "A1", func(d *store.Device) error { d.Tags = []string{"late"}; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if a.inGroup("late") {
+		t.Fatal("group list sent before any trigger")
+	}
+	if err := l.AtInform(ctx, &d); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "group list at Inform", func() bool { return a.inGroup("late") })
+}

@@ -12,6 +12,7 @@ type Metrics struct {
 	connreqs  prometheus.Counter
 	dropped   prometheus.Counter
 	samples   prometheus.Counter
+	overflow  prometheus.Counter
 }
 
 // NewMetrics registers the lane's metrics on reg (nil: unregistered).
@@ -46,9 +47,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		samples: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "gatewarden_mqtt_telemetry_samples_stored_total", Help: "Telemetry samples written to the store.",
 		}),
+		overflow: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gatewarden_mqtt_online_backlog_overflow_total",
+			Help: "Devices that came online while the group-list backlog was full (their list follows at their next Inform).",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.received, m.invalid, m.acks, m.pushes, m.published, m.connreqs, m.dropped, m.samples)
+		reg.MustRegister(m.received, m.invalid, m.acks, m.pushes, m.published, m.connreqs, m.dropped, m.samples, m.overflow)
 	}
 	return m
 }

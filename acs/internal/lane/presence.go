@@ -51,6 +51,15 @@ func (p *presence) count() (online int) {
 	return online
 }
 
+// Presence reports the device's last state on the lane, and whether it
+// ever sent one (since this ACS started).
+func (l *Lane) Presence(device string) (online, known bool) {
+	l.presence.mu.RLock()
+	defer l.presence.mu.RUnlock()
+	s, ok := l.presence.states[device]
+	return s.Online, ok
+}
+
 // Online reports whether the device is connected to the broker now, as
 // far as its last state message says.
 func (l *Lane) Online(device string) bool { return l.presence.online(device) }
@@ -76,16 +85,39 @@ func (l *Lane) onState(topic string, payload []byte) {
 	cameOnline, _ := l.presence.update(t.Device, s)
 	if cameOnline {
 		// Off the delivery goroutine: it reads the store and publishes.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
-			defer cancel()
-			if _, err := l.sendGroups(ctx, t.Device, true); err != nil {
-				l.log.Info("mqtt: group list", "device", t.Device, "err", err)
+		// A reconnect storm (broker or ACS restart) queues up to
+		// onlineQueue devices; beyond that a device's list waits for its
+		// next Inform (refreshGroups).
+		select {
+		case l.online <- t.Device:
+		default:
+			l.m.overflow.Inc()
+		}
+	}
+}
+
+// Sizing of the came-online work: a queue that absorbs a reconnect storm
+// of a large fleet, and a few workers (each waits on the broker).
+const (
+	onlineQueue   = 1 << 16
+	onlineWorkers = 16
+)
+
+func (l *Lane) onlineLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case dev := <-l.online:
+			wctx, cancel := context.WithTimeout(ctx, ackTimeout)
+			if _, err := l.sendGroups(wctx, dev, true); err != nil {
+				l.log.Info("mqtt: group list", "device", dev, "err", err)
 			}
-			if err := l.sendPending(ctx, t.Device); err != nil {
-				l.log.Info("mqtt: pending pushes", "device", t.Device, "err", err)
+			if err := l.sendPending(wctx, dev); err != nil {
+				l.log.Info("mqtt: pending pushes", "device", dev, "err", err)
 			}
-		}()
+			cancel()
+		}
 	}
 }
 

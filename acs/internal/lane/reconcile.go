@@ -2,6 +2,10 @@ package lane
 
 import (
 	"context"
+	"slices"
+	"strings"
+
+	"gatewarden/acs/internal/broker"
 
 	"gatewarden/acs/internal/store"
 )
@@ -13,7 +17,13 @@ import (
 // it got there another way (the preset reconciliation over CWMP). Either
 // way the push is done for it, and nothing is sent again. A device
 // without pending deliveries costs one index seek.
+//
+// It also makes sure the device's group list on the broker matches its
+// tags: a state message lost in a burst, or a tag changed while the device
+// was connected, is repaired at its next Inform. That publish runs in the
+// background, never in the session's way.
 func (l *Lane) AtInform(ctx context.Context, d *store.Device) error {
+	l.refreshGroups(d)
 	pending, err := l.st.PendingDeliveries(ctx, d.ID)
 	if err != nil || len(pending) == 0 {
 		return err
@@ -61,4 +71,34 @@ func holdsAll(cache map[string]string, sp *store.Push) bool {
 		}
 	}
 	return true
+}
+
+// groupRefreshes bounds background group-list publishes started by
+// Informs (a boot storm must not start a goroutine per device).
+const groupRefreshes = 16
+
+func (l *Lane) refreshGroups(d *store.Device) {
+	groups := broker.DeviceGroups(d.Tags)
+	slices.Sort(groups)
+	key := strings.Join(groups, ",")
+	l.mu.Lock()
+	last, sent := l.groupsSent[d.ID]
+	l.mu.Unlock()
+	if sent && last == key {
+		return
+	}
+	select {
+	case l.refreshSlots <- struct{}{}:
+	default:
+		return // busy: the next Inform tries again
+	}
+	id := d.ID
+	go func() {
+		defer func() { <-l.refreshSlots }()
+		ctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
+		defer cancel()
+		if _, err := l.sendGroups(ctx, id, false); err != nil {
+			l.log.Info("mqtt: group list at Inform", "device", id, "err", err)
+		}
+	}()
 }

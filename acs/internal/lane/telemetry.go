@@ -100,6 +100,13 @@ func (l *Lane) flush(ctx context.Context) {
 		return
 	}
 	l.m.samples.Add(float64(len(batch)))
+	if l.cfg.OnTelemetry != nil {
+		devices := make([]string, len(batch))
+		for i, x := range batch {
+			devices[i] = x.Device
+		}
+		l.cfg.OnTelemetry(ctx, devices)
+	}
 }
 
 // FlushTelemetry writes buffered samples now (tests, shutdown).
