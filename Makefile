@@ -44,6 +44,8 @@ bench:
 		-run '^(TestCrashDuringInstall|TestTamperedPackagesRejected)$$' -timeout 30m ./cpe-agent/internal/update
 	GATEWARDEN_CAMPAIGN_DEVICES=1000 $(GO) test -count=1 -run '^TestFirmwareCampaigns$$' -timeout 20m ./testbench/e2e
 	E2E_SUPPORT_RUNS=200 $(GO) test -count=1 -run '^TestSupportLatency$$' -v ./testbench/e2e
+	E2E_MQTT_DEVICES=3000 $(GO) test -count=1 -run '^TestMQTTGroupPush$$' -v -timeout 30m ./testbench/e2e
+	GATEWARDEN_MQTT_CONNS=5000,10000 $(GO) test -count=1 -run '^TestMemoryPerConnection$$' -v ./acs/internal/broker
 
 # Each fuzz target runs for FUZZTIME; `make test` runs their seed corpora only.
 fuzz:

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"gatewarden/acs/internal/cwmpserver/cwmptest"
+	"gatewarden/acs/internal/store"
 	"gatewarden/protocol/cwmp"
 	"gatewarden/protocol/datamodel"
 	"gatewarden/protocol/mqttwire"
@@ -185,5 +186,33 @@ func TestMQTTLaneEndToEnd(t *testing.T) {
 	code, body = call("GET", "/pushes/"+pv.ID, "")
 	if code != 200 || !strings.Contains(body, `"status":"converged"`) {
 		t.Fatalf("push status after Inform: %d %s", code, body)
+	}
+}
+
+// The first session's MQTT credentials go only to TR-181 devices, and no
+// longer to one that refused them (a CPE without Device.MQTT), so its
+// connection-request credentials are not held back by them.
+func TestMQTTCredentialsChoice(t *testing.T) {
+	s, err := New(Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.st.Close()
+	ctx := context.Background()
+	d := &store.Device{ID: "00D09E-GW-SN9", Root: "InternetGatewayDevice."}
+	if got := s.mqttCredentials(ctx, d); got != nil {
+		t.Fatalf("TR-098 device got %v", got)
+	}
+	d.Root = "Device."
+	got := s.mqttCredentials(ctx, d)
+	if len(got) != 2 || got[0].Value != d.ID || got[1].Value != MQTTPassword(s.secret, d.ID) {
+		t.Fatalf("credentials %v", got)
+	}
+	if err := s.st.AddFault(ctx, &store.Fault{Device: d.ID, RPC: "SetParameterValues", Code: 9003,
+		Message: "setting connection-request credentials: Invalid arguments"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.mqttCredentials(ctx, d); got != nil {
+		t.Fatalf("after a refusal: %v", got)
 	}
 }

@@ -47,15 +47,23 @@ type MQTTConfig struct {
 // DefaultTelemetryInterval is how often the line statistics go out.
 const DefaultTelemetryInterval = 5 * time.Minute
 
-// DefaultTelemetry is what support staff look at first on a line: sync
-// rates, noise margins, errored seconds, the WAN byte counters (the DSL
-// line carries the WAN) and uptime. Instance wildcards keep it
-// platform-independent; what a device lacks is left out of its samples.
+// DefaultTelemetry is what support staff look at first on a line, and
+// what the ACS judges line health by: sync and attainable rates, line
+// state and its last change (retrains), noise margins, attenuation,
+// errored seconds, the WAN byte counters (the DSL line carries the WAN)
+// and uptime. Instance wildcards keep it platform-independent; what a
+// device lacks is left out of its samples.
 var DefaultTelemetry = []string{
 	"Device.DSL.Channel.*.UpstreamCurrRate",
 	"Device.DSL.Channel.*.DownstreamCurrRate",
+	"Device.DSL.Line.*.Status",
+	"Device.DSL.Line.*.LastChange",
+	"Device.DSL.Line.*.UpstreamMaxBitRate",
+	"Device.DSL.Line.*.DownstreamMaxBitRate",
 	"Device.DSL.Line.*.UpstreamNoiseMargin",
 	"Device.DSL.Line.*.DownstreamNoiseMargin",
+	"Device.DSL.Line.*.UpstreamAttenuation",
+	"Device.DSL.Line.*.DownstreamAttenuation",
 	"Device.DSL.Line.*.Stats.Total.ErroredSecs",
 	"Device.DSL.Line.*.Stats.Total.SeverelyErroredSecs",
 	"Device.DSL.Line.*.Stats.BytesSent",

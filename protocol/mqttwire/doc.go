@@ -92,6 +92,10 @@
 // only devices that did not apply it apply it. Version is at most 32
 // characters (the size of ParameterKey).
 //
+// Bundles are signed, not encrypted: one may carry a secret (a Wi-Fi
+// passphrase). Agents outside a trusted network connect over TLS, and the
+// broker lets only a group's members subscribe to its push topic.
+//
 // Rejected bundles (bad signature, wrong target, stale, replayed) change
 // nothing. An agent may ack a stale or schema-invalid one with "rejected"
 // so the operator sees it; it never acks a replay (the first copy was

@@ -124,6 +124,13 @@ type laneDevice struct {
 // MQTT lane with broker brokerURL and the push key in keyFile.
 func startLaneDevices(t *testing.T, cwmpURL string, secret []byte, prefix string, n int, brokerURL, keyFile string) []*laneDevice {
 	t.Helper()
+	return startLaneDevicesWith(t, cwmpURL, secret, prefix, n, brokerURL, keyFile, nil)
+}
+
+// startLaneDevicesWith is startLaneDevices with tune adjusting each
+// device's configuration before it starts.
+func startLaneDevicesWith(t *testing.T, cwmpURL string, secret []byte, prefix string, n int, brokerURL, keyFile string, tune func(*laneDevice)) []*laneDevice {
+	t.Helper()
 	var devs []*laneDevice
 	for i := range n {
 		serial := fmt.Sprintf("%s%06d", prefix, i+1)
@@ -145,6 +152,9 @@ func startLaneDevices(t *testing.T, cwmpURL string, secret []byte, prefix string
 		d := &laneDevice{simDevice: simDevice{Serial: serial, ID: id, Tap: tap}, cfg: cfg}
 		d.opts = []agent.Option{agent.WithLogger(slog.New(&applyCounter{
 			next: testLogger().With("part", "agent", "device", serial).Handler(), n: &d.applied}))}
+		if tune != nil {
+			tune(d)
+		}
 		d.start(t)
 		devs = append(devs, d)
 	}
@@ -419,9 +429,12 @@ func startRogueBroker(t *testing.T, secret []byte) *rogueBroker {
 	caps := mochi.NewDefaultServerCapabilities()
 	// Small per-client buffers, as the embedded broker has, so a thousand
 	// devices fit in one test process.
+	// The ACS's one client carries every device's traffic: a quota of
+	// unacknowledged messages (QoS 1) below the fleet's size would cut it
+	// off in a burst (a thousand group lists at once).
 	caps.MaximumClientWritesPending = 4096
-	caps.MaximumInflight = 256
-	caps.ReceiveMaximum = 256
+	caps.MaximumInflight = 65535
+	caps.ReceiveMaximum = 65535
 	caps.MaximumClients = 100000
 	b.srv = mochi.New(&mochi.Options{
 		Capabilities:             caps,

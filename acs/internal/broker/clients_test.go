@@ -46,6 +46,13 @@ func subOnce(t *testing.T, port int, l login, topic string, timeout int) (string
 	return string(out), err
 }
 
+// runTool runs one of the mosquitto clients and returns its combined output.
+func runTool(t *testing.T, name string, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command(needTool(t, name), args...).CombinedOutput()
+	return string(out), err
+}
+
 func pub(t *testing.T, port int, l login, topic, msg string, qos int) (string, error) {
 	t.Helper()
 	args := append(clientArgs(port, l), "-t", topic, "-m", msg, "-q", strconv.Itoa(qos))

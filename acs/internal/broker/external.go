@@ -26,8 +26,11 @@ type ExternalConfig struct {
 	// operator's broker (an HTTP auth hook, a JWT scheme), and AllowDevice
 	// does nothing.
 	URL string
-	// ClientID of the ACS; default "gatewarden-acs-" and a random suffix,
-	// so several ACS nodes can share a broker.
+	// ClientID of the ACS. It should stay the same across restarts of one
+	// node and differ between nodes: the session is persistent, so the
+	// broker keeps what devices publish (acks, states) while this node is
+	// away and delivers it when it is back. Default "gatewarden-acs-" and
+	// a random suffix (no persistence across restarts).
 	ClientID string
 	// TLS for mqtts://; nil: system roots.
 	TLS *tls.Config
@@ -123,7 +126,8 @@ func NewExternal(ctx context.Context, cfg ExternalConfig) (*External, error) {
 		SetClientID(cfg.ClientID).
 		SetUsername(user).
 		SetPassword(password).
-		SetCleanSession(true).
+		SetCleanSession(false).
+		SetResumeSubs(true).
 		SetOrderMatters(false).
 		SetKeepAlive(30 * time.Second).
 		SetConnectTimeout(opTimeout).
@@ -164,8 +168,10 @@ func NewExternal(ctx context.Context, cfg ExternalConfig) (*External, error) {
 	return e, nil
 }
 
-// onConnect restores subscriptions after every (re)connect: the session
-// is clean, so the broker forgot them.
+// onConnect subscribes again after every (re)connect: the broker may
+// have dropped the session (it expired, or the broker restarted without
+// persistence), and subscribing again also brings every retained state,
+// which resynchronises presence after an outage.
 func (e *External) onConnect(c paho.Client) {
 	e.mu.Lock()
 	subs := make(map[string]externalSub, len(e.subs))

@@ -83,9 +83,10 @@ type Lane struct {
 	// goroutine that applies them, in arrival order.
 	work chan inbound
 
-	mu     sync.Mutex
-	groups []string
-	ackFn  func(ctx context.Context, msg Message) error
+	mu       sync.Mutex
+	groups   []string
+	groupsTS int64 // ts of the group list in effect
+	ackFn    func(ctx context.Context, msg Message) error
 }
 
 type inbound struct {
@@ -216,8 +217,11 @@ func (l *Lane) connectionRequest(payload []byte) {
 }
 
 // setGroups follows the ACS's retained group list: state, not a command,
-// so it is exempt from the replay guard (a repeat changes nothing). The
-// broker's ACL, not this list, decides what the device may receive.
+// so it is exempt from the replay guard (a repeat changes nothing), but
+// an older list never replaces a newer one: the retained copy a broker
+// hands out at subscribe time can arrive after a live, newer list that
+// the ACS published at the same moment. The broker's ACL, not this list,
+// decides what the device may receive.
 func (l *Lane) setGroups(payload []byte) {
 	g, err := mqttwire.DecodeGroups(payload)
 	if err != nil {
@@ -228,8 +232,13 @@ func (l *Lane) setGroups(payload []byte) {
 	slices.Sort(list)
 	list = slices.Compact(list)
 	l.mu.Lock()
+	if g.Time < l.groupsTS {
+		l.mu.Unlock()
+		l.log.Debug("older group list ignored", "id", g.ID)
+		return
+	}
 	same := slices.Equal(list, l.groups)
-	l.groups = list
+	l.groups, l.groupsTS = list, g.Time
 	l.mu.Unlock()
 	if !same {
 		l.log.Info("groups changed", "groups", list)

@@ -230,16 +230,32 @@ func TestLaneOnlineStateAndSubscriptions(t *testing.T) {
 	// The ACS's retained group list: subscribe to the listed groups'
 	// push topics, and drop a group no longer listed.
 	groups := mqttwire.DeviceTopic(laneDev, mqttwire.KindGroups)
-	r.broker.publish(groups, r.groupsMsg("pilot", "north"), true)
+	r.broker.publish(groups, r.groupsMsg("pilot", "north", "denied"), true)
 	waitUntil(t, 5*time.Second, "group subscriptions", func() bool {
 		return subscribed(r.lane, mqttwire.GroupPushTopic("pilot")) && subscribed(r.lane, mqttwire.GroupPushTopic("north"))
 	})
+	// The broker refused one (granted 0x80): not counted as subscribed.
+	if subscribed(r.lane, mqttwire.GroupPushTopic("denied")) {
+		t.Error("a subscription the broker refused counts as subscribed")
+	}
 	r.broker.publish(groups, r.groupsMsg("north"), true)
 	waitUntil(t, 5*time.Second, "unsubscribed from pilot", func() bool {
 		return !subscribed(r.lane, mqttwire.GroupPushTopic("pilot")) && subscribed(r.lane, mqttwire.GroupPushTopic("north"))
 	})
 	if g := r.lane.Groups(); len(g) != 1 || g[0] != "north" {
 		t.Errorf("Groups() = %v, want [north]", g)
+	}
+	// An older list arriving late (a retained copy overtaken by a live
+	// one) does not undo the newer one.
+	old, err := mqttwire.Groups{ID: "old", Time: mqttwire.Millis(time.Now().Add(-time.Minute)), Groups: []string{"pilot"}}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.broker.publish(groups, old, false)
+	r.broker.publish(mqttwire.DeviceTopic(laneDev, mqttwire.KindConnReq), crMsg(t, "after-old", time.Now()), false)
+	waitUntil(t, 5*time.Second, "the message after the old list", func() bool { return r.crs.Load() == 1 })
+	if g := r.lane.Groups(); len(g) != 1 || g[0] != "north" {
+		t.Errorf("an older group list replaced the newer: Groups() = %v", g)
 	}
 
 	// A graceful stop leaves the retained state offline (a clean
@@ -515,9 +531,9 @@ func TestLaneBadCredentials(t *testing.T) {
 	go func() { lane.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 	waitUntil(t, 10*time.Second, "three refused attempts", func() bool { return lane.MQTT().ConnectionErrors() >= 3 })
-	if s := lane.MQTT().Status(); s != StatusUnreachable && s != StatusConnecting {
-		t.Errorf("status %q after refused attempts", s)
-	}
+	// Between attempts the status says why: the broker refused the
+	// credentials, a configuration problem.
+	waitUntil(t, 5*time.Second, "status "+StatusMisconfigured, func() bool { return lane.MQTT().Status() == StatusMisconfigured })
 }
 
 func TestLaneIdleWithoutPassword(t *testing.T) {

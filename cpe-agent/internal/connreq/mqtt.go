@@ -15,6 +15,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"gatewarden/cpe-agent/internal/clock"
 )
@@ -181,8 +182,9 @@ func NewMQTT(opts MQTTOptions) (*MQTT, error) {
 	}, nil
 }
 
-// Reconfigure drops the connection (if any) and connects again at once
-// with fresh settings: the ACS changed Device.MQTT.Client.1.
+// Reconfigure rereads the settings (the ACS changed Device.MQTT.Client.1)
+// and, when they differ from the connection's, drops it and connects
+// again at once; an idle or waiting client tries at once.
 func (m *MQTT) Reconfigure() {
 	select {
 	case m.kick <- struct{}{}:
@@ -229,7 +231,7 @@ func (m *MQTT) Run(ctx context.Context) error {
 			attempt++
 			wait := backoff(set, attempt, m.opts.Rand())
 			m.log.Info("MQTT connect failed", "broker", set.brokerURL(), "err", err, "retry_in", wait.Round(time.Millisecond))
-			m.setStatus(StatusUnreachable)
+			m.setStatus(failureStatus(err))
 			m.waitKick(ctx, wait)
 			continue
 		}
@@ -480,6 +482,17 @@ func (m *MQTT) waitKick(ctx context.Context, d time.Duration) {
 	case <-m.kick:
 	case <-fire:
 	}
+}
+
+// failureStatus is TR-181's Status for a failed attempt: the broker
+// refusing these credentials is a configuration problem, anything else
+// an unreachable broker.
+func failureStatus(err error) string {
+	if errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised) ||
+		errors.Is(err, packets.ErrorRefusedIDRejected) || errors.Is(err, packets.ErrorRefusedBadProtocolVersion) {
+		return StatusMisconfigured
+	}
+	return StatusUnreachable
 }
 
 func waitToken(ctx context.Context, tok paho.Token, limit time.Duration) error {

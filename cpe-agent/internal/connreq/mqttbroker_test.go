@@ -16,8 +16,8 @@ import (
 )
 
 // testBroker is an embedded mochi broker on loopback that knows one
-// username/password and refuses subscriptions to topics under "deny/",
-// and records everything published.
+// username/password, refuses the group "denied" (mochi answers the
+// SUBSCRIBE with 0x80), and records everything published.
 type testBroker struct {
 	t    *testing.T
 	srv  *mochi.Server
@@ -47,7 +47,7 @@ func (h *brokerAuth) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) 
 	return string(pk.Connect.Username) == h.user && bytes.Equal(pk.Connect.Password, []byte(h.pass))
 }
 func (h *brokerAuth) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
-	return !strings.HasPrefix(topic, "deny/")
+	return !strings.Contains(topic, "/g/denied/")
 }
 
 // startBroker runs a broker on a loopback port the kernel picked (or on
