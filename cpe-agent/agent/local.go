@@ -101,7 +101,9 @@ func (l *localPart) run(ctx context.Context) {
 			}
 		}()
 	}
-	if page, err := l.listenPage(); err != nil {
+	if l.a.cfg.LocalAddr == LocalOff {
+		l.a.log.Debug("field-engineer page turned off (local_addr off)")
+	} else if page, err := l.listenPage(); err != nil {
 		l.a.log.Warn("field-engineer page off", "reason", err.Error())
 	} else {
 		l.a.log.Info("field-engineer page", "addr", page.Addr().String())
@@ -118,9 +120,6 @@ func (l *localPart) run(ctx context.Context) {
 
 func (l *localPart) listenPage() (*local.Server, error) {
 	addr := l.a.cfg.LocalAddr
-	if addr == LocalOff {
-		return nil, errors.New("turned off (local_addr off)")
-	}
 	if addr == "" {
 		switch p := l.plat.(type) {
 		case LANAddresser:

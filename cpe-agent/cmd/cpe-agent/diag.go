@@ -112,7 +112,11 @@ func printDiag(w io.Writer, cmd, host string, raw json.RawMessage) error {
 		if !st.ACS.NextRetry.IsZero() {
 			fmt.Fprintf(w, "next retry        %s\n", st.ACS.NextRetry.Format(time.RFC3339))
 		}
-		fmt.Fprintf(w, "pending events    %s\nmqtt              %s\n", strings.Join(st.PendingEvents, ", "), st.MQTT)
+		pending := strings.Join(st.PendingEvents, ", ")
+		if pending == "" {
+			pending = "none"
+		}
+		fmt.Fprintf(w, "pending events    %s\nmqtt              %s\n", pending, st.MQTT)
 		for _, s := range st.Firmware {
 			fmt.Fprintf(w, "firmware %-8s %s (%s, running=%v)\n", s.Name, s.Version, s.Status, s.Active)
 		}

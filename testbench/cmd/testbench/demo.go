@@ -19,6 +19,9 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	devices := fs.Int("devices", 24, "simulated agents")
 	cwmpAddr := fs.String("cwmp-addr", "127.0.0.1:7547", "ACS CWMP endpoint")
 	apiAddr := fs.String("api-addr", "127.0.0.1:7557", "ACS REST API")
+	filesAddr := fs.String("files-addr", "127.0.0.1:7567", "ACS firmware file server")
+	mqttAddr := fs.String("mqtt-addr", "127.0.0.1:1883", "ACS embedded MQTT broker")
+	localAddr := fs.String("local-addr", "127.0.0.1:8080", "the first agent's field-engineer page (\"off\": none)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -35,6 +38,7 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	err := demo.Run(ctx, demo.Options{
 		DataDir: *data, Devices: *devices, CWMPAddr: *cwmpAddr, APIAddr: *apiAddr,
+		FilesAddr: *filesAddr, MQTTAddr: *mqttAddr, LocalAddr: *localAddr,
 		Out: stdout, Logger: logger,
 	})
 	if err != nil && ctx.Err() == nil {
