@@ -98,11 +98,10 @@ func (srv *Server) refuse(w http.ResponseWriter, status int, reason string) {
 
 // writeBuf sends buf as a 200 text/xml answer. It does not flush: the
 // answer leaves when the handler returns, after the session state it
-// reports is in place (a CPE may send its next POST, even on a new
-// connection, the moment it reads the answer), and from a shallower stack
-// (flushing from deep in the handler made most connection goroutines grow
-// their stack). A client that is gone is found by the session sweeper; a
-// successful write would not have proved it was there anyway.
+// reports is in place and the session is unlocked (a CPE may send its
+// next POST, even on a new connection, the moment it reads the answer).
+// A client that is gone is found by the session sweeper; a successful
+// write would not have proved it was there anyway.
 func writeBuf(w http.ResponseWriter, buf *bytes.Buffer) error {
 	h := w.Header()
 	h["Content-Type"] = contentTypeXML

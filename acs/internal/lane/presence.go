@@ -82,7 +82,14 @@ func (l *Lane) onState(topic string, payload []byte) {
 		return
 	}
 	l.m.received.WithLabelValues("state").Inc()
-	cameOnline, _ := l.presence.update(t.Device, s)
+	cameOnline, changed := l.presence.update(t.Device, s)
+	if changed && !s.Online {
+		// Its list is sent again when it comes back: the map holds only
+		// devices on the lane.
+		l.mu.Lock()
+		delete(l.groupsSent, t.Device)
+		l.mu.Unlock()
+	}
 	if cameOnline {
 		// Off the delivery goroutine: it reads the store and publishes.
 		// A reconnect storm (broker or ACS restart) queues up to

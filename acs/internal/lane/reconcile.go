@@ -78,6 +78,12 @@ func holdsAll(cache map[string]string, sp *store.Push) bool {
 const groupRefreshes = 16
 
 func (l *Lane) refreshGroups(d *store.Device) {
+	// A device not on the lane gets its list when it connects
+	// (onlineLoop); publishing for every Inform of the fleet would only
+	// fill the broker with retained messages nobody reads.
+	if !l.presence.online(d.ID) {
+		return
+	}
 	groups := broker.DeviceGroups(d.Tags)
 	slices.Sort(groups)
 	key := strings.Join(groups, ",")

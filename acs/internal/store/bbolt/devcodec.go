@@ -119,7 +119,9 @@ func decodeDeviceStamp(b []byte, d *store.Device) (reportStamp, error) {
 	if len(b) == 0 || b[0] != deviceVersion {
 		return st, fmt.Errorf("device record: %w", errCorrupt)
 	}
-	r := devReader{b: b[1:]}
+	// One string holds every field: the record's strings are substrings
+	// of it, a single allocation per decode.
+	r := devReader{b: b[1:], all: string(b[1:])}
 	*d = store.Device{}
 	for _, s := range deviceStrings(d) {
 		*s = r.str()
@@ -161,9 +163,11 @@ func decodeDeviceStamp(b []byte, d *store.Device) (reportStamp, error) {
 }
 
 // devReader reads the fields of a record; a short or malformed record
-// sets bad and yields zero values from then on.
+// sets bad and yields zero values from then on. all is the record as a
+// string: b is always a suffix of it.
 type devReader struct {
 	b   []byte
+	all string
 	bad bool
 }
 
@@ -209,7 +213,8 @@ func (r *devReader) str() string {
 		r.bad = true
 		return ""
 	}
-	s := string(r.b[:n])
+	at := len(r.all) - len(r.b)
+	s := r.all[at : at+int(n)]
 	r.b = r.b[n:]
 	return s
 }

@@ -17,7 +17,8 @@ import (
 // (devicePrefix), which device IDs never contain, so one seek lists one
 // device's entries. Times in keys are sortable (timeKey).
 var (
-	// devices: ID -> device JSON. Key order is ListDevices' page order.
+	// devices: ID -> device record (binary, devcodec.go; JSON records of
+	// older stores still read). Key order is ListDevices' page order.
 	bDevices = []byte("devices")
 	// params: ID -> nested bucket {parameter name -> encoded param}.
 	bParams = []byte("params")
