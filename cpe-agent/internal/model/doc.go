@@ -16,7 +16,10 @@
 // keyed by the provider's stable names and numbered by the tree, numbers
 // never reused) or managed by the ACS (Managed: AddObject and DeleteObject,
 // instances persisted, their writable parameters stored unless a provider
-// binds them; Instance declares the ones a factory-fresh device has).
+// binds them; Instance declares the ones a factory-fresh device has), or
+// both at once (Editable: listed, and AddObject and DeleteObject call the
+// provider's RowHooks, which change the system; the key of a row the ACS
+// added maps to its new instance number like any listed key).
 // NumberOfEntries parameters are bound by the tree. A binding the schema
 // contradicts (unknown path, a setter on a read-only parameter, a typed
 // getter of another type, an invalid default, an undeclared table) is
@@ -71,6 +74,14 @@
 //     is not supported (AliasBasedAddressing is false).
 //   - An instance a provider stops listing loses its number for good, with
 //     its attributes; if its key comes back it gets a new number.
+//   - AddObject on an Editable table runs the Add hook inside the store
+//     transaction that records the new number, the row's key and the
+//     ParameterKey: a hook error leaves nothing (the number was never
+//     seen, and may be handed out next); a failed commit after the hook
+//     deletes the row again through the Delete hook. A crash between
+//     the hook and the commit leaves a row the next listing adopts under
+//     a new number, like any row the system made by itself. AddObject
+//     answers Status 0: the hook has applied the row.
 //   - A ParameterKey longer than the schema allows fails the whole request
 //     with 9003.
 //   - The DeviceInfo identity is Pinned: the platform's value wins, and a

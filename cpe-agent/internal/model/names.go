@@ -39,9 +39,9 @@ func (t *Tree) GetParameterNames(ctx context.Context, path string, nextLevel boo
 		if nextLevel {
 			out, err = t.appendChildren(ctx, out, tg)
 		} else {
-			out = append(out, cwmp.ParameterInfoStruct{Name: tg.path, Writable: writableObject(tg.n, tg.at)})
-			err = t.walkBelow(ctx, tg, func(n *tnode, _ Index, p []byte, kind at) error {
-				out = append(out, cwmp.ParameterInfoStruct{Name: string(p), Writable: writable(n, kind)})
+			out = append(out, cwmp.ParameterInfoStruct{Name: tg.path, Writable: writable(tg.n, tg.ix, tg.at)})
+			err = t.walkBelow(ctx, tg, func(n *tnode, ix Index, p []byte, kind at) error {
+				out = append(out, cwmp.ParameterInfoStruct{Name: string(p), Writable: writable(n, ix, kind)})
 				return nil
 			})
 		}
@@ -63,8 +63,8 @@ func (t *Tree) appendChildren(ctx context.Context, out []cwmp.ParameterInfoStruc
 		if s == nil {
 			return out, nil
 		}
-		for _, num := range s.nums {
-			out = append(out, cwmp.ParameterInfoStruct{Name: instancePath(table, num), Writable: writableObject(tg.n, atInstance)})
+		for i, num := range s.nums {
+			out = append(out, cwmp.ParameterInfoStruct{Name: instancePath(table, num), Writable: deletable(tg.n, tg.ix.push(num, s.key(i)))})
 		}
 		return out, nil
 	}
@@ -77,16 +77,30 @@ func (t *Tree) appendChildren(ctx context.Context, out []cwmp.ParameterInfoStruc
 		case k.object:
 			name, kind = name+".", atObject
 		}
-		out = append(out, cwmp.ParameterInfoStruct{Name: name, Writable: writable(k, kind)})
+		out = append(out, cwmp.ParameterInfoStruct{Name: name, Writable: writable(k, tg.ix, kind)})
 	}
 	return out, nil
 }
 
-func writable(n *tnode, kind at) bool {
-	if kind == atParam {
+// writable is GetParameterNames' Writable of node n at ix.
+func writable(n *tnode, ix Index, kind at) bool {
+	switch kind {
+	case atParam:
 		return n.writableByACS()
+	case atInstance:
+		return deletable(n, ix)
 	}
 	return writableObject(n, kind)
+}
+
+// deletable reports whether the ACS may delete instance ix of table node
+// n: any instance of a managed table, the rows of an editable one that
+// its Deletable hook allows.
+func deletable(n *tnode, ix Index) bool {
+	if !writableObject(n, atInstance) {
+		return false
+	}
+	return n.tbl.kind != editable || n.tbl.rows.Deletable == nil || n.tbl.rows.Deletable(ix)
 }
 
 // writableObject: a table is writable when the ACS may add instances, an
@@ -94,7 +108,7 @@ func writable(n *tnode, kind at) bool {
 func writableObject(n *tnode, kind at) bool {
 	switch kind {
 	case atTable, atInstance:
-		return n.tbl != nil && n.tbl.kind == managed && n.access == datamodel.ReadWrite
+		return n.tbl != nil && n.tbl.kind != listed && n.access == datamodel.ReadWrite
 	}
 	return false
 }

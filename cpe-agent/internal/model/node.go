@@ -46,6 +46,10 @@ const (
 	listed tableKind = iota + 1
 	// managed: the ACS, through AddObject and DeleteObject, persisted.
 	managed
+	// editable: the provider's Lister, and the ACS through AddObject and
+	// DeleteObject, which the provider's RowHooks carry out in the system
+	// (addresses, static routes).
+	editable
 )
 
 // table is the instance bookkeeping of a table node.
@@ -53,6 +57,7 @@ type table struct {
 	kind       tableKind
 	list       Lister
 	hooks      TableHooks
+	rows       RowHooks
 	maxEntries int // 0: unbounded
 	numEntries *tnode
 }

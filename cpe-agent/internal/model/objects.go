@@ -10,10 +10,11 @@ import (
 )
 
 // AddObject creates an instance of a managed table (object is the table
-// path, "Device.IP.Interface."). The instance number is new for good; the
-// instance's stored parameters get their defaults; ParameterKey takes the
-// request's key. Anything but a managed table is 9005; a full table
-// (maxEntries) is 9004.
+// path, "Device.IP.Interface.") or a row of an editable one (the
+// provider's RowHooks.Add makes it). The instance number is new for good;
+// a managed instance's stored parameters get their defaults; ParameterKey
+// takes the request's key. A table the ACS cannot add to is 9005; a full
+// table (maxEntries) is 9004.
 func (t *Tree) AddObject(ctx context.Context, object, parameterKey string) (uint32, int32, error) {
 	t.mu.Lock()
 	num, fire, err := t.addObject(ctx, object, parameterKey)
@@ -40,9 +41,15 @@ func (t *Tree) addObject(ctx context.Context, object, key string) (uint32, []fir
 	if err := t.checkKey(key); err != nil {
 		return 0, nil, err
 	}
-	s, table, _ := t.instances(ctx, tg.n, tg.ix)
+	s, table, err := t.instances(ctx, tg.n, tg.ix)
+	if err != nil {
+		return 0, nil, err
+	}
 	if m := tg.n.tbl.maxEntries; m > 0 && s.len() >= m {
 		return 0, nil, cwmp.NewFault(cwmp.FaultResourcesExceeded, fmt.Sprintf("%s is full (%d entries)", table, m))
+	}
+	if tg.n.tbl.kind == editable {
+		return t.addRow(ctx, tg, table, s, key)
 	}
 	var num uint32
 	var values map[string]string
@@ -137,10 +144,11 @@ func (t *Tree) instanceDefaults(n *tnode, ix Index, path string, overrides map[s
 	return out
 }
 
-// DeleteObject deletes an instance of a managed table (object is the
-// instance path, "Device.IP.Interface.3.") with its whole subtree: nested
-// instances, stored values, attributes and pending changes. ParameterKey
-// takes the request's key. Anything else is 9005.
+// DeleteObject deletes an instance of a managed or editable table (object
+// is the instance path, "Device.IP.Interface.3.") with its whole subtree:
+// nested instances, stored values, attributes and pending changes. The
+// table's Delete hook runs first and may refuse. ParameterKey takes the
+// request's key. Anything else is 9005.
 func (t *Tree) DeleteObject(ctx context.Context, object, parameterKey string) (int32, error) {
 	t.mu.Lock()
 	fire, err := t.deleteObject(ctx, object, parameterKey)
@@ -164,7 +172,14 @@ func (t *Tree) deleteObject(ctx context.Context, object, key string) ([]fired, e
 	if err := t.checkKey(key); err != nil {
 		return nil, err
 	}
-	if h := tg.n.tbl.hooks.Delete; h != nil {
+	if !deletable(tg.n, tg.ix) {
+		return nil, cwmp.NewFault(cwmp.FaultRequestDenied, object+" is the system's own and cannot be deleted")
+	}
+	h := tg.n.tbl.hooks.Delete
+	if tg.n.tbl.kind == editable {
+		h = tg.n.tbl.rows.Delete
+	}
+	if h != nil {
 		if err := h(ctx, tg.ix); err != nil {
 			return nil, fmt.Errorf("model: deleting %s: %w", tg.path, err)
 		}
@@ -188,6 +203,9 @@ func (t *Tree) deleteObject(ctx context.Context, object, key string) ([]fired, e
 	if s := t.inst[table]; s != nil {
 		if i, ok := indexIn(s, tg.ix.Last()); ok {
 			s.nums = append(s.nums[:i:i], s.nums[i+1:]...)
+			if s.keys != nil {
+				s.keys = append(s.keys[:i:i], s.keys[i+1:]...)
+			}
 		}
 	}
 	t.forgetUnder(tg.path)

@@ -126,15 +126,24 @@ func (b batch) addInstance(table, key string) (uint32, error) {
 		return 0, err
 	}
 	if key != "" {
-		if err := b.tx.SaveValues(map[string]string{instancePath(table, n) + keySuffix: key}); err != nil {
+		if err := b.saveKey(table, n, key); err != nil {
 			return 0, err
 		}
 	}
 	return n, nil
 }
 
+// saveKey records the provider's key of instance n of a listed table.
+func (b batch) saveKey(table string, n uint32, key string) error {
+	return b.tx.SaveValues(map[string]string{instancePath(table, n) + keySuffix: key})
+}
+
+// nextInstance allocates the next number of table without recording an
+// instance: the caller records it once the system has its row.
+func (b batch) nextInstance(table string) (uint32, error) { return b.tx.NextInstance(table) }
+
 // putInstance records an instance whose number the tree chose (factory
-// instances).
+// instances) or allocated with nextInstance.
 func (b batch) putInstance(table string, n uint32) error { return b.tx.PutInstance(table, n) }
 
 // deleteObject removes an instance with everything persisted beneath it.

@@ -144,7 +144,8 @@ func kindFits(k valueKind, s datamodel.Kind) bool {
 
 // Table declares a table whose instances a provider lists: the ones the
 // system has (Ethernet ports, associated hosts). The ACS cannot add or
-// delete them. path is the table's template ("Device.Ethernet.Interface.{i}.").
+// delete them (Editable lets it). path is the table's template
+// ("Device.Ethernet.Interface.{i}.").
 func (r *Registry) Table(path string, list Lister) {
 	if list == nil {
 		r.fail("%s: Table needs a Lister", path)
@@ -185,7 +186,7 @@ func (r *Registry) declareTable(path string, t *table) {
 		r.fail("%s: table declared twice", path)
 		return
 	}
-	if t.kind == managed && n.access != datamodel.ReadWrite {
+	if t.kind != listed && n.access != datamodel.ReadWrite {
 		r.fail("%s: the schema says the ACS cannot add or delete instances; declare it with Table", path)
 		return
 	}

@@ -3,12 +3,8 @@
 package linux
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -104,15 +100,8 @@ func loadAddrBook(file string) (*addrBook, error) {
 	if file == "" {
 		return b, nil
 	}
-	data, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return b, nil
-	}
-	if err != nil {
+	if err := readJSON(file, b); err != nil {
 		return nil, fmt.Errorf("address records: %w", err)
-	}
-	if err := json.Unmarshal(data, b); err != nil {
-		return nil, fmt.Errorf("address records %s are damaged: %w", file, err)
 	}
 	if b.Links == nil {
 		b.Links = map[string][]addrRecord{}
@@ -125,15 +114,7 @@ func (b *addrBook) save() error {
 	if b.file == "" {
 		return nil
 	}
-	data, err := json.Marshal(b)
-	if err != nil {
-		return fmt.Errorf("address records: %w", err)
-	}
-	tmp := b.file + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("address records: %w", err)
-	}
-	if err := os.Rename(tmp, b.file); err != nil {
+	if err := writeJSON(b.file, b); err != nil {
 		return fmt.Errorf("address records: %w", err)
 	}
 	return nil
@@ -203,6 +184,47 @@ func (b *addrBook) update(link, key string, fn func(*addrRecord) error, apply fu
 		return b.save()
 	}
 	return fmt.Errorf("address %s of %s: %w", key, link, errGone)
+}
+
+// create adds a disabled record without an address to link: the row an
+// AddObject makes. The kernel gets nothing until the row is enabled with
+// an address.
+func (b *addrBook) create(link string, fam int) (addrRecord, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.Next++
+	r := addrRecord{ID: b.Next, Family: fam}
+	b.Links[link] = append(b.Links[link], r)
+	if err := b.save(); err != nil {
+		b.Links[link] = b.Links[link][:len(b.Links[link])-1]
+		return addrRecord{}, err
+	}
+	return r, nil
+}
+
+// remove drops the record with key on link after apply (which takes the
+// address off the kernel) has succeeded. A record that is already gone
+// is not an error: the row has nothing left to remove.
+func (b *addrBook) remove(link, key string, apply func(addrRecord) error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	recs := b.Links[link]
+	i := slices.IndexFunc(recs, func(r addrRecord) bool { return r.key() == key })
+	if i < 0 {
+		return nil
+	}
+	if err := apply(recs[i]); err != nil {
+		return err
+	}
+	gone := recs[i]
+	b.Links[link] = slices.Delete(recs, i, i+1)
+	if err := b.save(); err != nil {
+		// The kernel no longer has the address; the record says so.
+		gone.Enable = false
+		b.Links[link] = slices.Insert(b.Links[link], i, gone)
+		return err
+	}
+	return nil
 }
 
 // prune drops the records of links that no longer exist.

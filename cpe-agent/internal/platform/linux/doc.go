@@ -27,6 +27,25 @@
 //     but keeps the row, Enable true puts it back. An address that
 //     appears from elsewhere (DHCP, `ip addr add`) is adopted as a new
 //     row; an enabled row whose address the kernel dropped goes.
+//     AddObject makes a new record, disabled and without an address
+//     (TR-181: nothing is configured until the ACS has given IPAddress,
+//     SubnetMask for IPv4, and Enable true); DeleteObject takes the
+//     address off the link (AddrDel) and drops the record. Addresses the
+//     system manages itself refuse DeleteObject with 9001: a DHCP or
+//     SLAAC address (finite lifetime) would only come back, and deleting
+//     IPv6 link-local or loopback addresses breaks the link.
+//   - Routing.Router.1.IPv4Forwarding.{i}: the main table's routes
+//     (/proc/net/route), read-only, StaticRoute false, and the static
+//     rows the ACS adds (records in linux-routes.json, StaticRoute true).
+//     A static row starts disabled and empty; once enabled with a valid
+//     destination and mask (both empty: the default route), an optional
+//     gateway and an Interface (a reference to Device.IP.Interface.{i})
+//     it is in the kernel (RouteAdd, protocol static) and stands for
+//     that kernel route, which is not listed twice. Writes to a kernel
+//     route are refused with 9008 and DeleteObject with 9001
+//     (GetParameterNames shows such rows as not writable). An enabled
+//     row whose route the kernel refused or dropped (its link went down)
+//     stays, with Status Error, until the ACS rewrites or deletes it.
 //   - Enable of both interface tables sets the link up or down; IP's
 //     MaxMTUSize sets the MTU; IPv6Enable writes
 //     /proc/sys/net/ipv6/conf/<if>/disable_ipv6.
@@ -55,7 +74,7 @@
 // DeviceInfo (uptime, memory, CPU, processes) reads /proc; the identity
 // the configuration leaves empty comes from /etc/openwrt_release or
 // /etc/os-release and the first Ethernet MAC. Routing.Router.1 lists the
-// main IPv4 table from /proc/net/route, DNS.Client.Server the resolver
+// main IPv4 table from /proc/net/route (with the static rows above), DNS.Client.Server the resolver
 // file, Hosts.Host the IPv4 neighbour table (/proc/net/arp) with the
 // host names from dnsmasq's lease file (DefaultLeasesFile). DSL.Line
 // comes from a dsl.Driver (files under DefaultDSLDir by default), USB
@@ -63,10 +82,17 @@
 //
 // # Caveats
 //
-//   - Address and forwarding tables cannot take AddObject or
-//     DeleteObject yet: the tree offers either tables a provider lists
-//     (the kernel's rows) or tables the ACS manages, not both. Rows are
-//     added and removed by the kernel; the ACS edits them in place.
+//   - Address and forwarding tables are the tree's Editable tables: the
+//     kernel's rows listed, the ACS's AddObject and DeleteObject carried
+//     out through netlink. A crash between the kernel change and the
+//     tree's record of it leaves a row the tree adopts at the next
+//     listing (under a new instance number), as it adopts any row made
+//     from elsewhere.
+//   - The records hold what the ACS configured, but nothing puts an
+//     address or static route back into the kernel after a reboot: the
+//     image's own configuration (netifd, UCI) owns boot-time state. An
+//     enabled static row shows Status Error then; an enabled address row
+//     goes, as the kernel no longer has it.
 //   - Traffic counters: drivers with 32-bit counters are extended across
 //     a wrap if read at least once per wrap; see counters.go.
 //   - /proc/net/route prints addresses in the host's byte order; the

@@ -4,6 +4,8 @@ package linux
 
 import (
 	"encoding/binary"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -103,6 +105,36 @@ func FuzzParseCPUStat(f *testing.F) {
 		}
 		if u, ok := cpuUsage(x, y); ok && u > 100 {
 			t.Fatalf("usage %d", u)
+		}
+	})
+}
+
+// The ACS writes a static row's fields one by one, any string the schema
+// lets through: a row is complete only as a route the kernel takes (a
+// network without host bits, a contiguous mask), and a complete row's key
+// is one /proc/net/route can produce.
+func FuzzStaticRoute(f *testing.F) {
+	f.Add("10.1.0.0", "255.255.0.0", "10.0.0.1", "eth0", 7)
+	f.Add("", "", "", "eth0", -1)
+	f.Add("10.1.2.3", "255.255.0.0", "", "eth0", 0)
+	f.Add("::ffff:10.1.0.0", "255.255.0.0", "fe80::1", "eth0", 1)
+	f.Add("10.1.0.0", "", "x", "", 2147483647)
+	f.Add("10.1.0.0", "255.255.0.0", "", "eth0", math.MaxInt)
+	f.Fuzz(func(t *testing.T, dest, mask, gw, link string, metric int) {
+		rec := routeRecord{Dest: dest, Mask: mask, Gateway: gw, Link: link, Metric: metric}
+		rt, ok := rec.route()
+		if !ok {
+			return
+		}
+		bits := maskBits(rt.Mask)
+		if bits < 0 || !rt.Dest.Is4() || !rt.Gateway.Is4() || link == "" || rt.Metric < 0 {
+			t.Fatalf("accepted %+v as %+v", rec, rt)
+		}
+		if p, err := rt.Dest.Prefix(bits); err != nil || p.Addr() != rt.Dest {
+			t.Fatalf("host bits in %+v", rt)
+		}
+		if !strings.HasSuffix(rt.key(), "/"+link+"/"+strconv.Itoa(int(rt.Metric))) || isStaticKey(rt.key()) {
+			t.Fatalf("key %q", rt.key())
 		}
 	})
 }

@@ -96,17 +96,31 @@ func (p *Platform) registerIP(r *model.Registry) {
 
 // registerAddrs binds one address table of IP.Interface.
 func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
-	r.Table(tmpl, func(_ context.Context, parent model.Index) ([]string, error) {
+	rec := func(ix model.Index) addrRecord {
+		a, _ := p.addrs.get(ix.Key(0), ix.Key(1))
+		return a
+	}
+	r.Editable(tmpl, func(_ context.Context, parent model.Index) ([]string, error) {
 		kern, err := p.kern.addrs(parent.Key(0), fam)
 		if err != nil {
 			return nil, err
 		}
 		return p.addrs.sync(parent.Key(0), fam, kern)
+	}, model.RowHooks{
+		Add: func(_ context.Context, ix model.Index) (string, error) {
+			a, err := p.addrs.create(ix.Key(0), fam)
+			if err != nil {
+				return "", err
+			}
+			return a.key(), nil
+		},
+		Delete: func(_ context.Context, ix model.Index) error {
+			return p.addrs.remove(ix.Key(0), ix.Key(1), func(a addrRecord) error {
+				return p.applyAddr(ix.Key(0), a, addrRecord{})
+			})
+		},
+		Deletable: func(ix model.Index) bool { return deletableAddr(rec(ix)) },
 	})
-	rec := func(ix model.Index) addrRecord {
-		a, _ := p.addrs.get(ix.Key(0), ix.Key(1))
-		return a
-	}
 	setter := func(fn func(a *addrRecord, v string) error) model.Setter {
 		return func(_ context.Context, ix model.Index, v string) error {
 			return p.addrs.update(ix.Key(0), ix.Key(1), func(a *addrRecord) error { return fn(a, v) },
@@ -191,6 +205,15 @@ func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
 	}))
 }
 
+// deletableAddr says whether the ACS may delete an address row: not the
+// addresses the system manages itself (a DHCP lease, SLAAC, the IPv6
+// link-local and loopback addresses), which would only come back, or
+// break the link's IPv6; they are refused like the kernel's own routes.
+func deletableAddr(a addrRecord) bool {
+	ip, err := netip.ParseAddr(a.IP)
+	return !a.Dynamic && !(err == nil && a.Family == 6 && (ip.IsLinkLocalUnicast() || ip.IsLoopback()))
+}
+
 // addrs lists the addresses of one family on a link. A link that
 // vanished has none.
 func (k netlinkKernel) addrs(name string, fam int) ([]kernelAddr, error) {
@@ -231,10 +254,6 @@ func (p *Platform) applyAddr(name string, old, cur addrRecord) error {
 	if old.Enable == cur.Enable && old.IP == cur.IP && old.Prefix == cur.Prefix {
 		return nil
 	}
-	l, err := p.nl.LinkByName(name)
-	if err != nil {
-		return fmt.Errorf("link %s: %w", name, err)
-	}
 	nlAddr := func(a addrRecord) (*netlink.Addr, bool) {
 		ip, err := netip.ParseAddr(a.IP)
 		if err != nil {
@@ -246,6 +265,13 @@ func (p *Platform) applyAddr(name string, old, cur addrRecord) error {
 	oldOK = oldOK && old.Enable
 	newA, newOK := nlAddr(cur)
 	newOK = newOK && cur.Enable
+	if !oldOK && !newOK {
+		return nil // a disabled or incomplete row: the kernel has nothing of it
+	}
+	l, err := p.nl.LinkByName(name)
+	if err != nil {
+		return fmt.Errorf("link %s: %w", name, err)
+	}
 	if oldOK {
 		if err := p.nl.AddrDel(l, oldA); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
 			return fmt.Errorf("removing %s from %s: %w", old.IP, name, err)

@@ -34,7 +34,8 @@ const addrFile = "linux-addresses.json"
 type Options struct {
 	// Roots of /proc, /sys and /etc; empty fields mean the system's.
 	Roots Roots
-	// DataDir holds the platform's own small state (address records).
+	// DataDir holds the platform's own small state (address records,
+	// static routes).
 	// Empty keeps it in memory.
 	DataDir string
 	// Identity from the configuration. Empty fields are filled from the
@@ -66,6 +67,7 @@ type Platform struct {
 	nl     *netlink.Handle
 	kern   kernel
 	addrs  *addrBook
+	routes *routeBook
 	stats  counters
 	handle *model.Handle
 	// order is the byte order /proc/net/route is printed in: the
@@ -116,6 +118,14 @@ func New(opts Options) (*Platform, error) {
 		file = filepath.Join(opts.DataDir, addrFile)
 	}
 	if p.addrs, err = loadAddrBook(file); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("linux: %w", err)
+	}
+	file = ""
+	if opts.DataDir != "" {
+		file = filepath.Join(opts.DataDir, routeFile)
+	}
+	if p.routes, err = loadRouteBook(file); err != nil {
 		h.Close()
 		return nil, fmt.Errorf("linux: %w", err)
 	}
@@ -202,8 +212,11 @@ func (p *Platform) Reboot(ctx context.Context) error {
 // go, OpenWrt's overlay is wiped when firstboot exists, and the device
 // reboots.
 func (p *Platform) FactoryReset(ctx context.Context) error {
-	if p.addrs.file != "" {
-		if err := os.Remove(p.addrs.file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	for _, f := range []string{p.addrs.file, p.routes.file} {
+		if f == "" {
+			continue
+		}
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("linux: factory reset: %w", err)
 		}
 	}

@@ -7,14 +7,32 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 
 	"gatewarden/cpe-agent/internal/model"
+	"gatewarden/protocol/cwmp"
 )
 
+// ipInterfaces is the table a route's Interface refers to.
+const ipInterfaces = "Device.IP.Interface."
+
+// fwdRow is one IPv4Forwarding row: a kernel route, or a static row the
+// ACS created with, when it is enabled and complete, its kernel route.
+type fwdRow struct {
+	rt       route4
+	static   bool
+	rec      routeRecord
+	complete bool
+	inKernel bool
+}
+
 // registerRouting binds Device.Routing.Router.1 (the kernel's main table)
-// and its IPv4Forwarding rows from /proc/net/route, keyed by what a route
-// is (destination, mask, gateway, interface, metric).
+// and its IPv4Forwarding rows: the routes of /proc/net/route, keyed by
+// what a route is (destination, mask, gateway, interface, metric), and
+// the static rows the ACS adds (routeBook), which own their kernel route
+// while enabled and complete. Only static rows take writes and
+// DeleteObject; the kernel's own routes are read-only (StaticRoute false).
 func (p *Platform) registerRouting(r *model.Registry) {
 	r.Table("Device.Routing.Router.{i}.", func(context.Context, model.Index) ([]string, error) { return []string{"main"}, nil })
 	r.Param("Device.Routing.Router.{i}.Enable", model.Const("true"))
@@ -24,7 +42,7 @@ func (p *Platform) registerRouting(r *model.Registry) {
 		mu   sync.Mutex
 		snap = map[string]route4{}
 	)
-	r.Table(f, func(context.Context, model.Index) ([]string, error) {
+	r.Editable(f, func(context.Context, model.Index) ([]string, error) {
 		b, err := readFile(p.roots.proc("net", "route"))
 		if err != nil {
 			return nil, fmt.Errorf("routes: %w", err)
@@ -33,25 +51,76 @@ func (p *Platform) registerRouting(r *model.Registry) {
 		if err != nil {
 			return nil, err
 		}
+		statics := p.routes.list()
+		owned := map[string]bool{}
+		for _, rec := range statics {
+			if rt, ok := rec.route(); ok && rec.Enable {
+				owned[rt.key()] = true
+			}
+		}
 		next := make(map[string]route4, len(rs))
-		keys := make([]string, 0, len(rs))
+		keys := make([]string, 0, len(rs)+len(statics))
 		for _, rt := range rs {
 			k := rt.key()
 			if _, dup := next[k]; dup {
 				continue
 			}
 			next[k] = rt
-			keys = append(keys, k)
+			if !owned[k] {
+				keys = append(keys, k)
+			}
+		}
+		for _, rec := range statics {
+			keys = append(keys, rec.key())
 		}
 		mu.Lock()
 		snap = next
 		mu.Unlock()
 		return keys, nil
+	}, model.RowHooks{
+		Add: func(context.Context, model.Index) (string, error) {
+			rec, err := p.routes.create()
+			if err != nil {
+				return "", err
+			}
+			return rec.key(), nil
+		},
+		Delete: func(_ context.Context, ix model.Index) error {
+			return p.routes.remove(ix.LastKey(), func(rec routeRecord) error { return p.applyRoute(rec, routeRecord{}) })
+		},
+		// The kernel's own routes (StaticRoute false) are not the ACS's
+		// to delete.
+		Deletable: func(ix model.Index) bool { return isStaticKey(ix.LastKey()) },
 	})
-	route := func(ix model.Index) route4 {
+	row := func(ix model.Index) fwdRow {
+		k := ix.LastKey()
 		mu.Lock()
 		defer mu.Unlock()
-		return snap[ix.LastKey()]
+		if !isStaticKey(k) {
+			return fwdRow{rt: snap[k], inKernel: true}
+		}
+		rec, _ := p.routes.get(k)
+		rt, ok := rec.route()
+		_, in := snap[rt.key()]
+		return fwdRow{rt: rt, static: true, rec: rec, complete: ok, inKernel: ok && in}
+	}
+	// set changes a static row; the kernel's own rows refuse.
+	set := func(fn func(rec *routeRecord, v string) error) model.Setter {
+		return func(_ context.Context, ix model.Index, v string) error {
+			if !isStaticKey(ix.LastKey()) {
+				return cwmp.NewFault(cwmp.FaultNonWritableParameter, "the route was not created by the ACS (StaticRoute false)")
+			}
+			return p.routes.update(ix.LastKey(), func(rec *routeRecord) error { return fn(rec, v) }, p.applyRoute)
+		}
+	}
+	ipv4 := func(what, v string) error {
+		if v == "" {
+			return nil
+		}
+		if a, err := netip.ParseAddr(v); err != nil || !a.Is4() {
+			return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("%s %q is not an IPv4 address", what, v))
+		}
+		return nil
 	}
 	addr := func(a netip.Addr) string {
 		if !a.IsValid() {
@@ -59,35 +128,114 @@ func (p *Platform) registerRouting(r *model.Registry) {
 		}
 		return a.String()
 	}
-	r.Param(f+"Enable", model.Const("true"))
+	r.Param(f+"Enable", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			if x := row(ix); x.static {
+				return strconv.FormatBool(x.rec.Enable), nil
+			}
+			return "true", nil
+		},
+		set(func(rec *routeRecord, v string) error { rec.Enable = v == "true" || v == "1"; return nil })))
+	r.Param(f+"StaticRoute", boolParam(func(ix model.Index) bool { return isStaticKey(ix.LastKey()) }))
 	r.Param(f+"Status", textParam(func(ix model.Index) string {
-		if route(ix).Up {
+		x := row(ix)
+		switch {
+		case !x.static && x.rt.Up, x.static && x.rec.Enable && x.inKernel:
 			return "Enabled"
+		case !x.static, !x.rec.Enable:
+			return "Disabled"
+		case !x.complete:
+			return "Error_Misconfigured"
 		}
-		return "Disabled"
+		return "Error" // enabled, but the kernel refused or dropped it (its link went down)
 	}))
-	r.Param(f+"Type", textParam(func(ix model.Index) string { return route(ix).kind() }))
-	r.Param(f+"DestIPAddress", textParam(func(ix model.Index) string {
-		rt := route(ix)
-		if maskBits(rt.Mask) == 0 {
-			return "" // TR-181 writes the default route's destination empty
-		}
-		return addr(rt.Dest)
-	}))
-	r.Param(f+"DestSubnetMask", textParam(func(ix model.Index) string {
-		rt := route(ix)
-		if maskBits(rt.Mask) == 0 {
-			return ""
-		}
-		return addr(rt.Mask)
-	}))
-	r.Param(f+"GatewayIPAddress", textParam(func(ix model.Index) string {
-		if gw := route(ix).Gateway; gw.IsValid() && !gw.IsUnspecified() {
-			return gw.String()
-		}
-		return ""
-	}))
-	r.Param(f+"ForwardingMetric", model.Get(func(_ context.Context, ix model.Index) (string, error) {
-		return strconv.Itoa(int(route(ix).Metric)), nil
-	}))
+	r.Param(f+"Type", textParam(func(ix model.Index) string { return row(ix).rt.kind() }))
+	r.Param(f+"DestIPAddress", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			x := row(ix)
+			if x.static {
+				return x.rec.Dest, nil
+			}
+			if maskBits(x.rt.Mask) == 0 {
+				return "", nil // TR-181 writes the default route's destination empty
+			}
+			return addr(x.rt.Dest), nil
+		},
+		set(func(rec *routeRecord, v string) error {
+			if err := ipv4("DestIPAddress", v); err != nil {
+				return err
+			}
+			rec.Dest = v
+			return nil
+		})))
+	r.Param(f+"DestSubnetMask", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			x := row(ix)
+			if x.static {
+				return x.rec.Mask, nil
+			}
+			if maskBits(x.rt.Mask) == 0 {
+				return "", nil
+			}
+			return addr(x.rt.Mask), nil
+		},
+		set(func(rec *routeRecord, v string) error {
+			if v != "" {
+				if _, err := parseMask(v); err != nil {
+					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, err.Error())
+				}
+			}
+			rec.Mask = v
+			return nil
+		})))
+	r.Param(f+"GatewayIPAddress", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			x := row(ix)
+			if x.static {
+				return x.rec.Gateway, nil
+			}
+			if gw := x.rt.Gateway; gw.IsValid() && !gw.IsUnspecified() {
+				return gw.String(), nil
+			}
+			return "", nil
+		},
+		set(func(rec *routeRecord, v string) error {
+			if err := ipv4("GatewayIPAddress", v); err != nil {
+				return err
+			}
+			rec.Gateway = v
+			return nil
+		})))
+	r.Param(f+"Interface", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			return ix.PathOf(ipInterfaces, row(ix).rt.Iface), nil
+		},
+		func(ctx context.Context, ix model.Index, v string) error {
+			link := ""
+			if v != "" {
+				num, isIf := strings.CutPrefix(strings.TrimSuffix(v, "."), ipInterfaces)
+				k, ok := ix.KeyOf(v)
+				if !ok || !isIf || strings.Contains(num, ".") {
+					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("Interface %q names no IP interface", v))
+				}
+				link = k
+			}
+			return set(func(rec *routeRecord, _ string) error { rec.Link = link; return nil })(ctx, ix, v)
+		}))
+	r.Param(f+"ForwardingMetric", model.GetSet(
+		func(_ context.Context, ix model.Index) (string, error) {
+			x := row(ix)
+			if x.static {
+				return strconv.Itoa(x.rec.Metric), nil
+			}
+			return strconv.Itoa(int(x.rt.Metric)), nil
+		},
+		set(func(rec *routeRecord, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < -1 {
+				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, "ForwardingMetric: "+v)
+			}
+			rec.Metric = n
+			return nil
+		})))
 }

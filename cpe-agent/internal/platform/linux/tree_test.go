@@ -27,6 +27,9 @@ func fixturePlatform(t *testing.T) *Platform {
 	if p.addrs, err = loadAddrBook(""); err != nil {
 		t.Fatal(err)
 	}
+	if p.routes, err = loadRouteBook(""); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
