@@ -89,6 +89,14 @@ var routeRules = map[string]routeRule{
 	"POST /api/v1/campaigns/{id}/pause":  {allowed: writers, path: func(fixture, string) string { return "/api/v1/campaigns/nosuchcampaign/pause" }},
 	"POST /api/v1/campaigns/{id}/resume": {allowed: writers, path: func(fixture, string) string { return "/api/v1/campaigns/nosuchcampaign/resume" }},
 	"POST /api/v1/campaigns/{id}/abort":  {allowed: writers, path: func(fixture, string) string { return "/api/v1/campaigns/nosuchcampaign/abort" }},
+	// MQTT lane (mqtt_*_test.go): pushes aim at a preset that does not
+	// exist.
+	"POST /api/v1/presets/{name}/push": {allowed: writers,
+		path: func(fixture, string) string { return "/api/v1/presets/no-such-preset/push" },
+		body: map[string]any{"group": "nobody"}},
+	"GET /api/v1/presets/{name}/pushes":  {allowed: allRoles, path: func(f fixture, _ string) string { return "/api/v1/presets/" + f.preset + "/pushes" }},
+	"GET /api/v1/pushes/{id}":            {allowed: allRoles, path: func(fixture, string) string { return "/api/v1/pushes/no-such-push" }},
+	"GET /api/v1/devices/{id}/telemetry": {allowed: allRoles, path: func(f fixture, _ string) string { return dev(f, "") + "/telemetry" }},
 	// Support flow (diagnostics_test.go): allowed roles aim at a device
 	// the ACS lacks.
 	"POST /api/v1/devices/{id}/diagnostics": {allowed: supportUp,
