@@ -64,14 +64,19 @@ func (t Target) BuildEnv() []string {
 }
 
 // BuildFlags are the flags of a release build: no local paths, no symbol
-// table or DWARF (routers have little flash), the version stamped.
+// table or DWARF (routers have little flash), the version stamped, and no
+// HTTP/2 in net/http (CWMP, connection requests and firmware downloads
+// are HTTP/1.1; the tag saves about 590 KB on mipsle).
 func BuildFlags(version string) []string {
 	ld := "-s -w"
 	if version != "" {
 		ld += " -X " + VersionSymbol + "=" + version
 	}
-	return []string{"-trimpath", "-ldflags", ld}
+	return []string{"-trimpath", "-tags", ReleaseTags, "-ldflags", ld}
 }
+
+// ReleaseTags are the build tags of release builds.
+const ReleaseTags = "nethttpomithttp2"
 
 // Build compiles pkg (a path relative to root, e.g. AgentPackage) for t
 // into out.

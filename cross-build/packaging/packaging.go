@@ -4,6 +4,7 @@
 package packaging
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"io"
@@ -138,10 +139,16 @@ func BuildIPK(w io.Writer, binary, opkgArch string, o Options) error {
 			IPK: nfpm.IPK{Arch: opkgArch},
 		},
 	}
-	if err := ipk.Default.Package(nfpm.WithDefaults(info), w); err != nil {
+	var buf bytes.Buffer
+	if err := ipk.Default.Package(nfpm.WithDefaults(info), &buf); err != nil {
 		return fmt.Errorf("ipk %s: %w", opkgArch, err)
 	}
-	return nil
+	fixed, err := opkgInstalledSize(buf.Bytes())
+	if err != nil {
+		return fmt.Errorf("ipk %s: %w", opkgArch, err)
+	}
+	_, err = w.Write(fixed)
+	return err
 }
 
 // ACSFiles are the inputs of the ACS's .deb.

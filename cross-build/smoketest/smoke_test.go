@@ -170,8 +170,10 @@ func runSmoke(t *testing.T, a *acs, qemu, bin, config, name, version string) {
 
 	// A GetParameterValues through the REST API: the ACS wakes the agent
 	// with a connection request and runs it in a new session.
+	tctx, tcancel := context.WithTimeout(context.Background(), within)
+	defer tcancel()
 	var tk task
-	status, err := a.call(ctx, "POST", devicePath(id)+"/tasks?wait=60s", map[string]any{
+	status, err := a.call(tctx, "POST", devicePath(id)+"/tasks?wait=60s", map[string]any{
 		"type":       "getParameterValues",
 		"parameters": []string{"Device.DeviceInfo.SerialNumber", "Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.UpTime"},
 	}, &tk)
