@@ -54,7 +54,16 @@ func (a *inprocACS) api(t testing.TB, role string) *apiClient {
 
 // startACS runs an ACS until the test ends. One token per role is made
 // before the first start (server.CreateToken, as `acs token create`).
+// Every listener, the MQTT broker's included, is on loopback.
 func startACS(t *testing.T) *inprocACS {
+	t.Helper()
+	a, _ := startACSWith(t, nil)
+	return a
+}
+
+// startACSWith is startACS with tune adjusting the configuration; it also
+// returns the server, for its MQTT address and such.
+func startACSWith(t *testing.T, tune func(*server.Config)) (*inprocACS, *server.Server) {
 	t.Helper()
 	dir := t.TempDir()
 	a := &inprocACS{dir: dir, tokens: map[string]string{}}
@@ -65,13 +74,18 @@ func startACS(t *testing.T) *inprocACS {
 		}
 		a.tokens[role] = tok
 	}
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		DataDir:   dir,
 		CWMPAddr:  "127.0.0.1:0",
 		APIAddr:   "127.0.0.1:0",
 		FilesAddr: "127.0.0.1:0",
+		MQTTAddr:  "127.0.0.1:0",
 		Logger:    testLogger().With("part", "acs"),
-	})
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
@@ -102,7 +116,7 @@ func startACS(t *testing.T) *inprocACS {
 		t.Fatal("ACS not ready")
 	}
 	a.cwmp, a.apiURL = srv.CWMPURL(), srv.APIURL()
-	return a
+	return a, srv
 }
 
 // repoRoot is the folder holding go.mod, found upwards from the test's

@@ -38,58 +38,7 @@ import (
 // It returns the running server too (for its broker address).
 func startLaneACS(t *testing.T, tune func(*server.Config)) (*inprocACS, *server.Server) {
 	t.Helper()
-	dir := t.TempDir()
-	a := &inprocACS{dir: dir, tokens: map[string]string{}}
-	for _, role := range roles {
-		tok, err := server.CreateToken(dir, "e2e-"+role, role)
-		if err != nil {
-			t.Fatalf("token for %s: %v", role, err)
-		}
-		a.tokens[role] = tok
-	}
-	cfg := server.Config{
-		DataDir:   dir,
-		CWMPAddr:  "127.0.0.1:0",
-		APIAddr:   "127.0.0.1:0",
-		FilesAddr: "127.0.0.1:0",
-		MQTTAddr:  "127.0.0.1:0",
-		Logger:    testLogger().With("part", "acs"),
-	}
-	if tune != nil {
-		tune(&cfg)
-	}
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	secret, err := server.LoadFleetSecret(dir)
-	if err != nil {
-		t.Fatalf("fleet secret: %v", err)
-	}
-	a.secret = secret
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("ACS stopped with: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("ACS did not stop within 20 s")
-		}
-	})
-	select {
-	case <-srv.Ready():
-	case err := <-errc:
-		t.Fatalf("ACS did not start: %v", err)
-	case <-time.After(eventWithin):
-		t.Fatal("ACS not ready")
-	}
-	a.cwmp, a.apiURL = srv.CWMPURL(), srv.APIURL()
-	return a, srv
+	return startACSWith(t, tune)
 }
 
 // pushKeyFile writes the public half of the ACS's push key where an
