@@ -280,12 +280,34 @@ func (s *Server) pushReconciler(inner tasks.Reconciler) tasks.Reconciler {
 }
 
 func (r pushReconciler) Diff(ctx context.Context, d store.Device) ([]cwmp.ParameterValueStruct, string, error) {
-	if l := r.s.mq.lane.Load(); l != nil {
-		if err := l.AtInform(ctx, &d); err != nil {
-			r.s.log.Warn("mqtt: settling pushes at Inform", "device", d.ID, "err", err)
-		}
+	l := r.s.mq.lane.Load()
+	if l == nil {
+		return r.inner.Diff(ctx, d)
 	}
-	return r.inner.Diff(ctx, d)
+	if err := l.AtInform(ctx, &d); err != nil {
+		r.s.log.Warn("mqtt: settling pushes at Inform", "device", d.ID, "err", err)
+	}
+	values, key, err := r.inner.Diff(ctx, d)
+	if err != nil || len(values) == 0 {
+		return values, key, err
+	}
+	// A push the device is applying right now is not sent over CWMP too.
+	flying, ferr := l.InFlight(ctx, d.ID)
+	if ferr != nil {
+		r.s.log.Warn("mqtt: pushes in flight", "device", d.ID, "err", ferr)
+		return values, key, nil
+	}
+	kept := values[:0:0]
+	for _, v := range values {
+		if want, ok := flying[v.Name]; ok && want == v.Value {
+			continue
+		}
+		kept = append(kept, v)
+	}
+	if len(kept) == 0 {
+		return nil, "", nil
+	}
+	return kept, key, nil
 }
 
 // mqttOnline answers "online" from the MQTT lane for devices on it: the

@@ -108,3 +108,33 @@ func (l *Lane) refreshGroups(d *store.Device) {
 		}
 	}()
 }
+
+// InFlight returns the values of pushes published to the device that it
+// may still be applying: pending, pushed within StragglerAfter, and the
+// device online on the lane. The preset difference of a session that
+// races such a push leaves these out, so the device is not sent the same
+// value over CWMP as well; if the bundle never lands, a later session
+// (past StragglerAfter) sends them.
+func (l *Lane) InFlight(ctx context.Context, device string) (map[string]string, error) {
+	if !l.presence.online(device) {
+		return nil, nil
+	}
+	pending, err := l.st.PendingDeliveries(ctx, device)
+	if err != nil || len(pending) == 0 {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, del := range pending {
+		sp, err := l.st.Push(ctx, del.Push)
+		if err != nil {
+			return nil, err
+		}
+		if l.now().Sub(sp.Created) > l.cfg.StragglerAfter {
+			continue
+		}
+		for _, v := range sp.Values {
+			out[v.Name] = v.Value
+		}
+	}
+	return out, nil
+}
