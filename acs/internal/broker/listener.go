@@ -24,6 +24,9 @@ type listener struct {
 	id   string
 	ln   net.Listener
 	once sync.Once
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{} // accepted and not yet finished
 }
 
 func newListener(id, addr string, tlsCfg *tls.Config) (*listener, error) {
@@ -34,7 +37,7 @@ func newListener(id, addr string, tlsCfg *tls.Config) (*listener, error) {
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
-	return &listener{id: id, ln: ln}, nil
+	return &listener{id: id, ln: ln, conns: map[net.Conn]struct{}{}}, nil
 }
 
 var _ listeners.Listener = (*listener)(nil)
@@ -56,15 +59,30 @@ func (l *listener) Serve(establish listeners.EstablishFn) {
 			return // closed
 		}
 		_ = c.SetDeadline(time.Now().Add(connectTimeout))
-		go func() { _ = establish(l.id, c) }()
+		l.mu.Lock()
+		l.conns[c] = struct{}{}
+		l.mu.Unlock()
+		go func() {
+			_ = establish(l.id, c)
+			l.mu.Lock()
+			delete(l.conns, c)
+			l.mu.Unlock()
+		}()
 	}
 }
 
-func (l *listener) Close(closeClients listeners.CloseFn) {
+// Close stops accepting and closes every connection; each client's
+// session then ends as after a network failure. mochi's own closeClients
+// is not used: it read-locks the client table twice (GetByListener calls
+// Len), so a client attaching at that moment (its write lock waiting)
+// deadlocks the shutdown.
+func (l *listener) Close(listeners.CloseFn) {
 	l.once.Do(func() {
 		_ = l.ln.Close()
-		if closeClients != nil {
-			closeClients(l.id)
+		l.mu.Lock()
+		for c := range l.conns {
+			_ = c.Close()
 		}
+		l.mu.Unlock()
 	})
 }
