@@ -153,63 +153,12 @@ func (s *Store) AddCampaignDevices(ctx context.Context, id string, list []store.
 
 // Campaign returns one campaign.
 func (s *Store) Campaign(ctx context.Context, id string) (store.Campaign, error) {
-	if err := ctx.Err(); err != nil {
-		return store.Campaign{}, err
-	}
-	var c store.Campaign
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var raw []byte
-		if b := tx.Bucket(bCampaigns); b != nil {
-			raw = b.Get([]byte(id))
-		}
-		if raw == nil {
-			return fmt.Errorf("campaign %q: %w", id, store.ErrNotFound)
-		}
-		return json.Unmarshal(raw, &c)
-	})
-	return c, err
+	return getRecord[store.Campaign](ctx, s, bCampaigns, id, "campaign %q")
 }
 
 // ListCampaigns pages through campaigns in ID order.
 func (s *Store) ListCampaigns(ctx context.Context, after string, limit int) ([]store.Campaign, string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, "", err
-	}
-	if limit <= 0 {
-		limit = store.DefaultLimit
-	}
-	var out []store.Campaign
-	next := ""
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bCampaigns)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		k, v := c.First()
-		if after != "" {
-			k, v = c.Seek([]byte(after))
-			if k != nil && bytes.Equal(k, []byte(after)) {
-				k, v = c.Next()
-			}
-		}
-		for ; k != nil; k, v = c.Next() {
-			if len(out) == limit {
-				next = out[len(out)-1].ID
-				return nil
-			}
-			var cp store.Campaign
-			if err := json.Unmarshal(v, &cp); err != nil {
-				return fmt.Errorf("campaign %q: %w", k, err)
-			}
-			out = append(out, cp)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	return out, next, nil
+	return pageRecords[store.Campaign](ctx, s, bCampaigns, after, limit, "campaign %q")
 }
 
 // UpdateCampaign changes one campaign atomically.

@@ -1,7 +1,6 @@
 package bbolt
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,63 +46,12 @@ func (s *Store) PutFile(ctx context.Context, f store.File) error {
 
 // File returns one file's record.
 func (s *Store) File(ctx context.Context, name string) (store.File, error) {
-	if err := ctx.Err(); err != nil {
-		return store.File{}, err
-	}
-	var f store.File
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var raw []byte
-		if b := tx.Bucket(bFiles); b != nil {
-			raw = b.Get([]byte(name))
-		}
-		if raw == nil {
-			return fmt.Errorf("file %q: %w", name, store.ErrNotFound)
-		}
-		return json.Unmarshal(raw, &f)
-	})
-	return f, err
+	return getRecord[store.File](ctx, s, bFiles, name, "file %q")
 }
 
 // ListFiles pages through files by name.
 func (s *Store) ListFiles(ctx context.Context, after string, limit int) ([]store.File, string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, "", err
-	}
-	if limit <= 0 {
-		limit = store.DefaultLimit
-	}
-	var out []store.File
-	next := ""
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bFiles)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		k, v := c.First()
-		if after != "" {
-			k, v = c.Seek([]byte(after))
-			if k != nil && bytes.Equal(k, []byte(after)) {
-				k, v = c.Next()
-			}
-		}
-		for ; k != nil; k, v = c.Next() {
-			if len(out) == limit {
-				next = out[len(out)-1].Name
-				return nil
-			}
-			var f store.File
-			if err := json.Unmarshal(v, &f); err != nil {
-				return fmt.Errorf("file %q: %w", k, err)
-			}
-			out = append(out, f)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	return out, next, nil
+	return pageRecords[store.File](ctx, s, bFiles, after, limit, "file %q")
 }
 
 // DeleteFile drops a file's record.

@@ -60,21 +60,7 @@ func (s *Store) PutHealth(ctx context.Context, h store.LineHealth) error {
 
 // LineHealth returns the device's record.
 func (s *Store) LineHealth(ctx context.Context, device string) (store.LineHealth, error) {
-	if err := ctx.Err(); err != nil {
-		return store.LineHealth{}, err
-	}
-	var h store.LineHealth
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var raw []byte
-		if b := tx.Bucket(bHealth); b != nil {
-			raw = b.Get([]byte(device))
-		}
-		if raw == nil {
-			return fmt.Errorf("line health of %s: %w", device, store.ErrNotFound)
-		}
-		return json.Unmarshal(raw, &h)
-	})
-	return h, err
+	return getRecord[store.LineHealth](ctx, s, bHealth, device, "line health of %s")
 }
 
 // TroubledLines pages through degraded and failing lines by device ID.
