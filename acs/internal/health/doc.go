@@ -14,8 +14,9 @@
 //     sample while the line is up means it resynchronised in between;
 //   - WAN availability: telemetry travels over the WAN, so a missing
 //     sample is an outage. Availability is the share of the expected
-//     samples (window length over the sampling interval) that arrived
-//     with the line up.
+//     samples that arrived with the line up; a gap of n whole sampling
+//     intervals (n >= 2) counts n-1 missing samples, so a late sample is
+//     not an outage.
 //
 // Thresholds are configurable; the defaults follow common DSL operations
 // practice: a downstream margin under 6 dB or more than 10 errored

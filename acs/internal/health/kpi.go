@@ -234,14 +234,21 @@ func Compute(samples []Sample, interval time.Duration) KPIs {
 		}
 	}
 	if interval > 0 && k.Window > 0 {
-		expected := math.Floor(k.Window.Seconds()/interval.Seconds()+0.5) + 1
+		// A sample counts as missed only where a gap spans two intervals
+		// or more: a late sample (a busy agent or broker) is not an outage.
+		missed := 0.0
+		for i := 1; i < len(s); i++ {
+			if gaps := math.Floor(s[i].Time.Sub(s[i-1].Time).Seconds() / interval.Seconds()); gaps > 1 {
+				missed += gaps - 1
+			}
+		}
 		up := 0
 		for _, x := range s {
 			if x.Values[n.status] == n.statusUp || (x.Values[n.status] == "" && func() bool { v, _ := num(x, n.rateDown); return v > 0 }()) {
 				up++
 			}
 		}
-		k.WANAvailability = math.Min(1, float64(up)/expected)
+		k.WANAvailability = float64(up) / (float64(len(s)) + missed)
 	}
 	return k
 }

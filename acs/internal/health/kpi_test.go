@@ -166,3 +166,16 @@ func TestThresholdsCheck(t *testing.T) {
 		t.Fatal("failing margin above degraded accepted")
 	}
 }
+
+// Late samples are not outages: only a gap of two intervals or more
+// counts missing samples.
+func TestLateSamplesAreNotOutages(t *testing.T) {
+	s := series(10, time.Second, nil)
+	for i := range s {
+		// 0, 1.9, 2.9, 4.8, ...: every other sample 0.9 s late.
+		s[i].Time = t0.Add(time.Duration(i)*time.Second + time.Duration(i%2)*900*time.Millisecond)
+	}
+	if k := Compute(s, time.Second); k.WANAvailability != 1 {
+		t.Fatalf("availability %v with late samples", k.WANAvailability)
+	}
+}
