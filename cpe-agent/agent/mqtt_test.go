@@ -292,10 +292,15 @@ func TestMQTTPasswordChangeReconnects(t *testing.T) {
 	m.open(s, ex)
 	callOK[*cwmp.SetParameterValuesResponse](m.device, s, spv("mqtt-2", "Device.MQTT.Client.1.Password", "rotated-2"))
 	m.end(s)
+	// Connected is not yet subscribed: wait until the broker holds the
+	// new connection's subscription to its connection-request topic, or
+	// the request below could arrive in between and be dropped.
+	crTopic := mqttwire.DeviceTopic(m.id, mqttwire.KindConnReq)
 	deadline := time.Now().Add(waitLimit)
 	for {
 		cl, ok := m.broker.srv.Clients.Get(m.id)
-		if ok && !cl.Closed() && bytes.Equal(cl.Properties.Username, []byte(m.id)) && m.a.MQTTStatus() == "Connected" {
+		_, subscribed := m.broker.srv.Topics.Subscribers(crTopic).Subscriptions[m.id]
+		if ok && !cl.Closed() && bytes.Equal(cl.Properties.Username, []byte(m.id)) && m.a.MQTTStatus() == "Connected" && subscribed {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -304,7 +309,7 @@ func TestMQTTPasswordChangeReconnects(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cr, _ = mqttwire.ConnectionRequest{ID: "cr-y", Time: mqttwire.Millis(m.clk.Now())}.Encode()
-	m.broker.publish(mqttwire.DeviceTopic(m.id, mqttwire.KindConnReq), cr)
+	m.broker.publish(crTopic, cr)
 	s, ex, inf := m.inform()
 	wantEvents(t, inf, "6 CONNECTION REQUEST")
 	m.finish(s, ex)
