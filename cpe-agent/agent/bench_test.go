@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"gatewarden/cpe-agent/internal/acstest"
+	"gatewarden/cross-build/matrix"
 	"gatewarden/protocol/cwmp"
 	"gatewarden/protocol/digest"
 )
@@ -32,13 +33,14 @@ import (
 const envBenchSessions = "GATEWARDEN_BENCH_SESSIONS"
 
 // buildAgent builds cmd/cpe-agent into dir as it ships to routers
-// (cross-build/build.sh): static, trimmed, stripped.
+// (cross-build/matrix): static, trimmed, stripped.
 func buildAgent(tb testing.TB, dir string) string {
 	tb.Helper()
 	bin := filepath.Join(dir, "cpe-agent")
 	// Built as cross-build/matrix builds releases (same tags and flags),
 	// so the figures are those of what ships.
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "nethttpomithttp2", "-ldflags", "-s -w", "-o", bin, "gatewarden/cpe-agent/cmd/cpe-agent")
+	args := append([]string{"build"}, matrix.BuildFlags("")...)
+	cmd := exec.Command("go", append(args, "-o", bin, "gatewarden/cpe-agent/cmd/cpe-agent")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

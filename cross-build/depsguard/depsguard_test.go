@@ -96,7 +96,7 @@ func TestGuardCatchesForbiddenImports(t *testing.T) {
 	r := root(t)
 	ov := overlay(t, r, map[string]string{
 		"cpe-agent/cmd/cpe-agent/zz_depsguard_probe.go": "package main\n\nimport _ \"net/http/pprof\"\n",
-		"cpe-agent/agent/zz_depsguard_probe.go":         "package agent\n\nimport (\n\t_ \"gatewarden/acs/server\"\n\t_ \"text/template\"\n)\n",
+		"cpe-agent/agent/zz_depsguard_probe.go":         "package agent\n\nimport (\n\t_ \"gatewarden/acs/server\"\n\t_ \"text/template\"\n\t_ \"github.com/eclipse/paho.mqtt.golang\"\n)\n",
 	})
 	main, deps, err := List(context.Background(), matrix.AgentPackage, ListOptions{Dir: r, Env: targetEnv(t, "mipsle"), Overlay: ov})
 	if err != nil {
@@ -107,9 +107,11 @@ func TestGuardCatchesForbiddenImports(t *testing.T) {
 		got[v.Package] = v
 	}
 	for pkg, via := range map[string]string{
-		"net/http/pprof":        "gatewarden/cpe-agent/cmd/cpe-agent -> net/http/pprof",
-		"gatewarden/acs/server": "gatewarden/cpe-agent/cmd/cpe-agent -> gatewarden/cpe-agent/agent -> gatewarden/acs/server",
-		"text/template":         "gatewarden/cpe-agent/cmd/cpe-agent -> gatewarden/cpe-agent/agent -> text/template",
+		"net/http/pprof":                      "gatewarden/cpe-agent/cmd/cpe-agent -> net/http/pprof",
+		"gatewarden/acs/server":               "gatewarden/cpe-agent/cmd/cpe-agent -> gatewarden/cpe-agent/agent -> gatewarden/acs/server",
+		"text/template":                       "gatewarden/cpe-agent/cmd/cpe-agent -> gatewarden/cpe-agent/agent -> text/template",
+		"github.com/eclipse/paho.mqtt.golang": "gatewarden/cpe-agent/cmd/cpe-agent -> gatewarden/cpe-agent/agent -> github.com/eclipse/paho.mqtt.golang",
+		"github.com/gorilla/websocket":        "gatewarden/cpe-agent/cmd/cpe-agent -> gatewarden/cpe-agent/agent -> github.com/eclipse/paho.mqtt.golang -> github.com/gorilla/websocket",
 	} {
 		v, ok := got[pkg]
 		if !ok {
@@ -119,6 +121,10 @@ func TestGuardCatchesForbiddenImports(t *testing.T) {
 		if c := strings.Join(v.Chain, " -> "); c != via {
 			t.Errorf("%s: chain %q, want %q", pkg, c, via)
 		}
+	}
+	// paho's wire-format package is what the agent's own client uses.
+	if v, ok := got["github.com/eclipse/paho.mqtt.golang/packets"]; ok {
+		t.Errorf("guard denied paho's packets package, which the agent may use: %v", v)
 	}
 	// What the ACS brings along is denied too (prometheus, the broker).
 	for _, dep := range []string{"github.com/prometheus/client_golang/prometheus"} {

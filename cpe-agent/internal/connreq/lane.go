@@ -79,7 +79,7 @@ type Lane struct {
 	opts LaneOptions
 	mqtt *MQTT
 	log  *slog.Logger
-	// work carries pushes from paho's delivery goroutine to the one
+	// work carries pushes from the MQTT client's reader goroutine to the one
 	// goroutine that applies them, in arrival order.
 	work chan inbound
 
@@ -179,7 +179,7 @@ func (l *Lane) topics() []string {
 	return t
 }
 
-// handle runs on paho's delivery goroutine: connection requests and
+// handle runs on the MQTT client's reader goroutine: connection requests and
 // group lists are quick and handled here; pushes go to the apply loop.
 func (l *Lane) handle(topic string, payload []byte) {
 	t, err := mqttwire.ParseTopic(topic)

@@ -14,10 +14,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"gatewarden/cpe-agent/internal/clock"
+	"gatewarden/cpe-agent/internal/mqttclient"
+	"gatewarden/protocol/mqttwire"
 )
 
 // MQTTSettings is one connection's configuration, read afresh before every
@@ -43,7 +44,7 @@ type MQTTSettings struct {
 	RetryMax        time.Duration
 }
 
-// brokerURL is the address in paho's form.
+// brokerURL is the address for logs.
 func (s MQTTSettings) brokerURL() string {
 	scheme := "tcp"
 	if s.TLS {
@@ -100,7 +101,8 @@ type MQTTOptions struct {
 	// each connect and after Resubscribe.
 	Topics func() []string
 	// Handle receives every message, one at a time in arrival order, on
-	// paho's delivery goroutine: it must hand long work elsewhere.
+	// the connection's reader goroutine: it must hand long work
+	// elsewhere, and must not wait for the broker.
 	Handle func(topic string, payload []byte)
 	// Clock drives the backoff; default the real clock.
 	Clock clock.Clock
@@ -123,9 +125,9 @@ type MQTT struct {
 	resub chan struct{}
 
 	mu      sync.Mutex
-	cur     MQTTSettings // of the live connection
-	lastAt  time.Time    // the latest connection's time
-	client  paho.Client  // nil while disconnected
+	cur     MQTTSettings       // of the live connection
+	lastAt  time.Time          // the latest connection's time
+	client  *mqttclient.Client // nil while disconnected
 	subbed  map[string]bool
 	status  string
 	since   time.Time
@@ -150,7 +152,11 @@ var ErrNotConnected = errors.New("mqtt: not connected")
 const (
 	connectTimeout = 10 * time.Second
 	publishTimeout = 10 * time.Second
-	quiesce        = 250 // ms to finish work at disconnect
+	// defaultKeepAlive applies when the settings give none (what paho,
+	// the agent's earlier client, used).
+	defaultKeepAlive = 30 * time.Second
+	// maxPacket admits the largest lane message and its topic.
+	maxPacket      = mqttwire.MaxPayload + 4<<10
 	defaultRetry   = 5 * time.Second
 	defaultRetryK  = 2000
 	defaultRetryMx = 30720 * time.Second
@@ -224,8 +230,7 @@ func (m *MQTT) Run(ctx context.Context) error {
 			continue
 		}
 		m.setStatus(StatusConnecting)
-		lost := make(chan error, 1)
-		c, err := m.connect(ctx, set, lost)
+		c, err := m.connect(ctx, set)
 		if err != nil {
 			m.connErr.Add(1)
 			attempt++
@@ -237,7 +242,7 @@ func (m *MQTT) Run(ctx context.Context) error {
 		}
 		attempt = 0
 		m.log.Info("MQTT connected", "broker", set.brokerURL(), "client_id", set.ClientID)
-		why := m.serve(ctx, c, lost)
+		why := m.serve(ctx, c)
 		m.mu.Lock()
 		at := m.since
 		m.client, m.subbed, m.since = nil, nil, time.Time{}
@@ -261,9 +266,9 @@ func (m *MQTT) Run(ctx context.Context) error {
 	return nil
 }
 
-// connect makes one attempt; lost receives the reason once the
+// connect makes one attempt; the client's Done tells when the
 // connection breaks.
-func (m *MQTT) connect(ctx context.Context, set MQTTSettings, lost chan<- error) (paho.Client, error) {
+func (m *MQTT) connect(ctx context.Context, set MQTTSettings) (*mqttclient.Client, error) {
 	now := m.opts.Clock.Now().Truncate(time.Millisecond)
 	m.mu.Lock()
 	if !now.After(m.lastAt) {
@@ -271,31 +276,27 @@ func (m *MQTT) connect(ctx context.Context, set MQTTSettings, lost chan<- error)
 	}
 	m.lastAt = now
 	m.mu.Unlock()
-	po := paho.NewClientOptions().
-		AddBroker(set.brokerURL()).
-		SetClientID(set.ClientID).
-		SetUsername(set.Username).
-		SetPassword(set.Password).
-		SetCleanSession(true).
-		SetAutoReconnect(false).
-		SetConnectRetry(false).
-		SetConnectTimeout(connectTimeout).
-		SetWriteTimeout(publishTimeout).
-		SetOrderMatters(true).
-		SetDefaultPublishHandler(m.deliver).
-		SetConnectionLostHandler(func(_ paho.Client, err error) {
-			select {
-			case lost <- err:
-			default:
-			}
-		})
-	if set.KeepAlive > 0 {
-		po.SetKeepAlive(set.KeepAlive)
+	co := mqttclient.Options{
+		Addr:           net.JoinHostPort(set.Host, strconv.Itoa(int(set.Port))),
+		ClientID:       set.ClientID,
+		Username:       set.Username,
+		Password:       set.Password,
+		ProtocolLevel:  4,
+		KeepAlive:      set.KeepAlive,
+		ConnectTimeout: connectTimeout,
+		WriteTimeout:   publishTimeout,
+		AckTimeout:     publishTimeout,
+		MaxPacket:      maxPacket,
+		Handle:         m.deliver,
+		Oversized: func(topic string, size int) {
+			m.log.Warn("MQTT message too large: skipped", "topic", topic, "bytes", size)
+		},
+	}
+	if co.KeepAlive <= 0 {
+		co.KeepAlive = defaultKeepAlive
 	}
 	if set.ProtocolVersion == "3.1" {
-		po.SetProtocolVersion(3)
-	} else {
-		po.SetProtocolVersion(4)
+		co.ProtocolLevel = 3
 	}
 	if set.TLS {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: set.Host}
@@ -305,22 +306,21 @@ func (m *MQTT) connect(ctx context.Context, set MQTTSettings, lost chan<- error)
 				tc.ServerName = set.Host
 			}
 		}
-		po.SetTLSConfig(tc)
+		co.TLS = tc
 	}
 	if m.opts.Will != nil {
 		w := m.opts.Will(now)
-		po.SetBinaryWill(w.Topic, w.Payload, w.QoS, w.Retained)
+		co.Will = &mqttclient.Will{Topic: w.Topic, Payload: w.Payload, QoS: w.QoS, Retained: w.Retained}
 	}
-	c := paho.NewClient(po)
-	if err := waitToken(ctx, c.Connect(), connectTimeout); err != nil {
-		c.Disconnect(0)
+	c, err := mqttclient.Connect(ctx, co)
+	if err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	m.client, m.subbed, m.since, m.cur = c, map[string]bool{}, now, set
 	m.mu.Unlock()
 	if err := m.syncSubscriptions(ctx, c); err != nil {
-		c.Disconnect(0)
+		c.Disconnect()
 		m.mu.Lock()
 		m.client, m.subbed, m.since = nil, nil, time.Time{}
 		m.mu.Unlock()
@@ -337,7 +337,7 @@ func (m *MQTT) connect(ctx context.Context, set MQTTSettings, lost chan<- error)
 
 // serve waits on a live connection. It returns the reason the connection
 // broke, or nil when ctx ended or new settings asked for a reconnect.
-func (m *MQTT) serve(ctx context.Context, c paho.Client, lost <-chan error) error {
+func (m *MQTT) serve(ctx context.Context, c *mqttclient.Client) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -355,8 +355,8 @@ func (m *MQTT) serve(ctx context.Context, c paho.Client, lost <-chan error) erro
 			}
 			m.log.Info("MQTT settings changed: reconnecting")
 			return nil
-		case err := <-lost:
-			return err
+		case <-c.Done():
+			return c.Err()
 		case <-m.resub:
 			if err := m.syncSubscriptions(ctx, c); err != nil {
 				m.log.Warn("renewing MQTT subscriptions", "err", err)
@@ -367,7 +367,7 @@ func (m *MQTT) serve(ctx context.Context, c paho.Client, lost <-chan error) erro
 
 // syncSubscriptions subscribes to what Topics lists and is not subscribed
 // yet, and unsubscribes from what it no longer lists.
-func (m *MQTT) syncSubscriptions(ctx context.Context, c paho.Client) error {
+func (m *MQTT) syncSubscriptions(ctx context.Context, c *mqttclient.Client) error {
 	want := map[string]bool{}
 	for _, t := range m.opts.Topics() {
 		want[t] = true
@@ -386,19 +386,14 @@ func (m *MQTT) syncSubscriptions(ctx context.Context, c paho.Client) error {
 	}
 	m.mu.Unlock()
 	if len(add) > 0 {
-		filters := make(map[string]byte, len(add))
-		for _, t := range add {
-			filters[t] = 1
-		}
-		tok := c.SubscribeMultiple(filters, nil)
-		if err := waitToken(ctx, tok, publishTimeout); err != nil {
+		granted, err := c.Subscribe(ctx, 1, add...)
+		if err != nil {
 			return fmt.Errorf("subscribe: %w", err)
 		}
 		// A broker refuses a topic by granting 0x80 for it.
-		granted := tok.(*paho.SubscribeToken).Result()
 		m.mu.Lock()
-		for _, t := range add {
-			if q, ok := granted[t]; ok && q <= 2 {
+		for i, t := range add {
+			if q := granted[i]; q <= 2 {
 				m.subbed[t] = true
 			} else {
 				m.log.Warn("the broker refused a subscription", "topic", t)
@@ -407,7 +402,7 @@ func (m *MQTT) syncSubscriptions(ctx context.Context, c paho.Client) error {
 		m.mu.Unlock()
 	}
 	if len(drop) > 0 {
-		if err := waitToken(ctx, c.Unsubscribe(drop...), publishTimeout); err != nil {
+		if err := c.Unsubscribe(ctx, drop...); err != nil {
 			return fmt.Errorf("unsubscribe: %w", err)
 		}
 		m.mu.Lock()
@@ -431,9 +426,9 @@ func (m *MQTT) Subscribed() []string {
 	return out
 }
 
-func (m *MQTT) deliver(_ paho.Client, msg paho.Message) {
+func (m *MQTT) deliver(topic string, payload []byte) {
 	m.recv.Add(1)
-	m.opts.Handle(msg.Topic(), msg.Payload())
+	m.opts.Handle(topic, payload)
 }
 
 // Publish sends msg over the current connection and waits for the
@@ -448,8 +443,8 @@ func (m *MQTT) Publish(ctx context.Context, msg Message) error {
 	return m.publish(ctx, c, msg)
 }
 
-func (m *MQTT) publish(ctx context.Context, c paho.Client, msg Message) error {
-	if err := waitToken(ctx, c.Publish(msg.Topic, msg.QoS, msg.Retained, msg.Payload), publishTimeout); err != nil {
+func (m *MQTT) publish(ctx context.Context, c *mqttclient.Client, msg Message) error {
+	if err := c.Publish(ctx, msg.Topic, msg.Payload, msg.QoS, msg.Retained); err != nil {
 		return fmt.Errorf("publish %s: %w", msg.Topic, err)
 	}
 	m.sent.Add(1)
@@ -458,7 +453,7 @@ func (m *MQTT) publish(ctx context.Context, c paho.Client, msg Message) error {
 
 // goodbye publishes Offline (a clean disconnect suppresses the will) and
 // disconnects.
-func (m *MQTT) goodbye(c paho.Client, at time.Time) {
+func (m *MQTT) goodbye(c *mqttclient.Client, at time.Time) {
 	if m.opts.Offline != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		if err := m.publish(ctx, c, m.opts.Offline(at)); err != nil {
@@ -466,7 +461,9 @@ func (m *MQTT) goodbye(c paho.Client, at time.Time) {
 		}
 		cancel()
 	}
-	c.Disconnect(quiesce)
+	if err := c.Disconnect(); err != nil {
+		m.log.Debug("MQTT disconnect", "err", err)
+	}
 }
 
 // waitKick waits for d (forever when d is 0), a Reconfigure, or ctx.
@@ -493,19 +490,6 @@ func failureStatus(err error) string {
 		return StatusMisconfigured
 	}
 	return StatusUnreachable
-}
-
-func waitToken(ctx context.Context, tok paho.Token, limit time.Duration) error {
-	t := time.NewTimer(limit)
-	defer t.Stop()
-	select {
-	case <-tok.Done():
-		return tok.Error()
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return errors.New("timed out")
-	}
 }
 
 // backoff is the wait before retry number n (1-based), TR-181's rule for

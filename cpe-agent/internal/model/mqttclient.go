@@ -55,7 +55,7 @@ type MQTTLive interface {
 	ConnectionErrors() uint64
 }
 
-// What the agent's MQTT client (paho) speaks; WebSocket transports would
+// What the agent's MQTT client (mqttclient) speaks; WebSocket transports would
 // pull in more code than a router's flash should carry.
 var (
 	mqttVersions   = []string{"3.1", "3.1.1"}

@@ -1,0 +1,51 @@
+package mqttclient
+
+import (
+	"errors"
+	"time"
+
+	"github.com/eclipse/paho.mqtt.golang/packets"
+)
+
+// keepalive runs on the timer: it sends PINGREQ when nothing went out or
+// came in for KeepAlive (the broker needs a packet from us, and silence
+// from the broker is what a dead link looks like), and ends the
+// connection when a PINGREQ stays unanswered for PingTimeout.
+func (c *Client) keepalive() {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.kaRuns.Add(1)
+	c.mu.Unlock()
+	defer c.kaRuns.Done()
+
+	ka, pt := int64(c.o.KeepAlive), int64(c.o.PingTimeout)
+	now := c.since()
+	var next int64
+	if sent := c.pingSent.Load(); sent != 0 {
+		if now-(sent-1) >= pt {
+			c.fail(ErrPingTimeout)
+			return
+		}
+		next = sent - 1 + pt
+	} else if w, r := c.lastWrite.Load(), c.lastRead.Load(); now-w >= ka || now-r >= ka {
+		c.pingSent.Store(now + 1)
+		err := c.write(packets.NewControlPacket(packets.Pingreq))
+		if errors.Is(err, ErrClosed) {
+			return // DISCONNECT went out: the reader is draining
+		}
+		if err != nil {
+			return // write ended the connection
+		}
+		next = now + pt
+	} else {
+		next = min(w, r) + ka
+	}
+	c.mu.Lock()
+	if !c.ended {
+		c.ka.Reset(time.Duration(next - now))
+	}
+	c.mu.Unlock()
+}
