@@ -128,7 +128,12 @@ func (b *addrBook) sync(link string, fam int, kern []kernelAddr) ([]string, erro
 	all := b.Links[link]
 	mine, changed := reconcile(all, kern, fam, &b.Next)
 	if changed {
-		others := slices.DeleteFunc(slices.Clone(all), func(r addrRecord) bool { return r.Family == fam })
+		others := make([]addrRecord, 0, len(all)+len(mine))
+		for _, r := range all {
+			if r.Family != fam {
+				others = append(others, r)
+			}
+		}
 		b.Links[link] = append(others, mine...)
 		if err := b.save(); err != nil {
 			return nil, err
@@ -216,12 +221,11 @@ func (b *addrBook) remove(link, key string, apply func(addrRecord) error) error 
 	if err := apply(recs[i]); err != nil {
 		return err
 	}
-	gone := recs[i]
-	b.Links[link] = slices.Delete(recs, i, i+1)
+	b.Links[link] = withoutRecord(recs, i)
 	if err := b.save(); err != nil {
 		// The kernel no longer has the address; the record says so.
-		gone.Enable = false
-		b.Links[link] = slices.Insert(b.Links[link], i, gone)
+		recs[i].Enable = false
+		b.Links[link] = recs
 		return err
 	}
 	return nil
@@ -241,4 +245,12 @@ func (b *addrBook) prune(present map[string]linkInfo) {
 	if changed {
 		_ = b.save() // best effort: stale records only cost a few bytes
 	}
+}
+
+// withoutRecord is recs less its i-th record, in a new array so that recs
+// stays whole for a rollback. (A plain copy: slices.Delete and Insert
+// would each compile a copy of their code for the record's shape.)
+func withoutRecord(recs []addrRecord, i int) []addrRecord {
+	out := make([]addrRecord, 0, len(recs)-1)
+	return append(append(out, recs[:i]...), recs[i+1:]...)
 }

@@ -8,11 +8,20 @@
 // cannot do: listing links and addresses, writing them, and following
 // the kernel's events.
 //
+// Netlink goes through the low-level layer of github.com/vishvananda/netlink
+// (package nl: request framing, sockets, multicast subscription); the
+// platform decodes the few attributes it reads itself (rtnl_*.go, pure
+// parsers fuzzed like the file parsers), in the machine's byte order.
+// The library's high-level API would link a decoder for every link kind
+// and route encapsulation the kernel has, some 320 KB of a MIPS binary.
+// One request socket is opened by New and kept, so the platform stays in
+// the network namespace it was created in.
+//
 // # Which links become which objects
 //
-//   - Device.Ethernet.Interface.{i}: links of netlink kind "device" (real
-//     NICs), "dsa" (switch ports) or "veth", with Ethernet framing and a
-//     MAC address, that are not wireless (a link with
+//   - Device.Ethernet.Interface.{i}: links of netlink kind "device" (no
+//     IFLA_INFO_KIND: real NICs), "dsa" (switch ports) or "veth", with
+//     Ethernet framing and a MAC address, that are not wireless (a link with
 //     /sys/class/net/<if>/wireless or phy80211 belongs to Device.WiFi).
 //     Bridges, VLANs, bonds, tunnels and loopback are not Ethernet ports.
 //   - Device.IP.Interface.{i}: every link that is not enslaved to a
@@ -22,7 +31,7 @@
 //   - IP.Interface.{i}.IPv4Address.{i} and IPv6Address.{i}: the kernel's
 //     addresses on that link, each remembered as a record with a stable
 //     id (linux-addresses.json in the data directory). Writing IPAddress,
-//     SubnetMask or Enable changes the kernel (netlink AddrDel/AddrAdd)
+//     SubnetMask or Enable changes the kernel (RTM_DELADDR/RTM_NEWADDR)
 //     and keeps the row: Enable false removes the address from the link
 //     but keeps the row, Enable true puts it back. An address that
 //     appears from elsewhere (DHCP, `ip addr add`) is adopted as a new
@@ -40,7 +49,7 @@
 //     A static row starts disabled and empty; once enabled with a valid
 //     destination and mask (both empty: the default route), an optional
 //     gateway and an Interface (a reference to Device.IP.Interface.{i})
-//     it is in the kernel (RouteAdd, protocol static) and stands for
+//     it is in the kernel (RTM_NEWROUTE, protocol static) and stands for
 //     that kernel route, which is not listed twice. Writes to a kernel
 //     route are refused with 9008 and DeleteObject with 9001
 //     (GetParameterNames shows such rows as not writable). An enabled
@@ -62,12 +71,18 @@
 //
 // # Value changes
 //
-// The platform subscribes to netlink link, address and route events and
-// on each asks the tree to compare the notified parameters below
-// Device.Ethernet.Interface., Device.IP.Interface. or
-// Device.Routing.Router., so an active notification leaves within
+// The platform subscribes to netlink link, address (IPv4 and IPv6) and
+// IPv4 route events on one socket and on each asks the tree to compare
+// the notified parameters below Device.Ethernet.Interface.,
+// Device.IP.Interface. or Device.Routing.Router. (routes of tables other
+// than main are ignored), so an active notification leaves within
 // milliseconds of the kernel event. Nothing polls; counters and other
-// parameters without events are left to the tree's own slow poll.
+// parameters without events are left to the tree's own slow poll. When
+// the socket's queue overflows (ENOBUFS: the kernel dropped events) every
+// subtree is checked and the socket reads on; a socket that fails
+// otherwise is replaced, with a pause growing from 1 s to 30 s, and
+// everything is checked once it is back. Close closes the socket under
+// the blocked read, so no goroutine or socket outlives the platform.
 //
 // # Other providers
 //

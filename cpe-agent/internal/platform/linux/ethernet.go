@@ -80,17 +80,12 @@ func (p *Platform) bindLinkCommon(r *model.Registry, tmpl string) {
 // setAdmin sets a link up or down and updates the listing at once, so
 // a GetParameterValues in the same session reads the new state.
 func (p *Platform) setAdmin(name string, up bool) error {
-	l, err := p.nl.LinkByName(name)
-	if err != nil {
-		return fmt.Errorf("link %s: %w", name, err)
-	}
-	if up {
-		err = p.nl.LinkSetUp(l)
-	} else {
-		err = p.nl.LinkSetDown(l)
-	}
-	if err != nil {
-		return fmt.Errorf("setting %s %s: %w", name, map[bool]string{true: "up", false: "down"}[up], err)
+	if err := p.nl.setLinkUp(name, up); err != nil {
+		state := "down"
+		if up {
+			state = "up"
+		}
+		return fmt.Errorf("setting %s %s: %w", name, state, err)
 	}
 	return p.refreshLinks()
 }

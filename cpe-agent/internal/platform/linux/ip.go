@@ -6,14 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"net"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"gatewarden/cpe-agent/internal/model"
@@ -54,17 +51,13 @@ func (p *Platform) registerIP(r *model.Registry) {
 			return strconv.Itoa(max(l.MTU, 64)), nil
 		},
 		func(_ context.Context, ix model.Index, v string) error {
-			mtu, err := strconv.Atoi(v)
+			mtu, err := strconv.ParseUint(v, 10, 32)
 			if err != nil {
 				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, "MaxMTUSize: "+v)
 			}
-			l, err := p.nl.LinkByName(ix.LastKey())
-			if err != nil {
-				return fmt.Errorf("link %s: %w", ix.LastKey(), err)
-			}
-			if err := p.nl.LinkSetMTU(l, mtu); err != nil {
+			if err := p.nl.setLinkMTU(ix.LastKey(), uint32(mtu)); err != nil {
 				if errors.Is(err, unix.EINVAL) {
-					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("%s does not take MTU %d", ix.LastKey(), mtu))
+					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, ix.LastKey()+" does not take MTU "+v)
 				}
 				return fmt.Errorf("setting the MTU of %s: %w", ix.LastKey(), err)
 			}
@@ -137,7 +130,7 @@ func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
 		setter(func(a *addrRecord, v string) error {
 			ip, err := netip.ParseAddr(v)
 			if err != nil || (fam == 4) != ip.Is4() || ip.Zone() != "" {
-				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("%q is not an IPv%d address", v, fam))
+				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, strconv.Quote(v)+" is not an IPv"+strconv.Itoa(fam)+" address")
 			}
 			a.IP = ip.String()
 			if a.Prefix == 0 {
@@ -217,32 +210,26 @@ func deletableAddr(a addrRecord) bool {
 // addrs lists the addresses of one family on a link. A link that
 // vanished has none.
 func (k netlinkKernel) addrs(name string, fam int) ([]kernelAddr, error) {
-	l, err := k.h.LinkByName(name)
+	l, err := k.nl.linkByName(name)
+	if errors.Is(err, errGone) {
+		return nil, nil
+	}
 	if err != nil {
-		var nf netlink.LinkNotFoundError
-		if errors.As(err, &nf) {
-			return nil, nil
-		}
 		return nil, fmt.Errorf("link %s: %w", name, err)
 	}
-	family := netlink.FAMILY_V4
+	family := unix.AF_INET
 	if fam == 6 {
-		family = netlink.FAMILY_V6
+		family = unix.AF_INET6
 	}
-	as, err := k.h.AddrList(l, family)
+	as, err := k.nl.addrs(family)
 	if err != nil {
 		return nil, fmt.Errorf("addresses of %s: %w", name, err)
 	}
-	out := make([]kernelAddr, 0, len(as))
+	var out []kernelAddr
 	for _, a := range as {
-		ip, ok := netip.AddrFromSlice(a.IP)
-		if !ok {
-			continue
+		if a.Index == l.Index {
+			out = append(out, kernelAddr{IP: a.IP, Prefix: a.Prefix, Flags: a.Flags, Dynamic: a.dynamic()})
 		}
-		ip = ip.Unmap()
-		ones, _ := a.Mask.Size()
-		out = append(out, kernelAddr{IP: ip, Prefix: ones, Flags: a.Flags,
-			Dynamic: a.Flags&unix.IFA_F_PERMANENT == 0 && uint32(a.ValidLft) != math.MaxUint32})
 	}
 	return out, nil
 }
@@ -254,33 +241,33 @@ func (p *Platform) applyAddr(name string, old, cur addrRecord) error {
 	if old.Enable == cur.Enable && old.IP == cur.IP && old.Prefix == cur.Prefix {
 		return nil
 	}
-	nlAddr := func(a addrRecord) (*netlink.Addr, bool) {
+	prefix := func(a addrRecord) (netip.Prefix, bool) {
 		ip, err := netip.ParseAddr(a.IP)
-		if err != nil {
-			return nil, false
+		if err != nil || a.Prefix < 0 || a.Prefix > ip.BitLen() {
+			return netip.Prefix{}, false
 		}
-		return &netlink.Addr{IPNet: &net.IPNet{IP: ip.AsSlice(), Mask: net.CIDRMask(a.Prefix, ip.BitLen())}}, true
+		return netip.PrefixFrom(ip, a.Prefix), true
 	}
-	oldA, oldOK := nlAddr(old)
+	oldA, oldOK := prefix(old)
 	oldOK = oldOK && old.Enable
-	newA, newOK := nlAddr(cur)
+	newA, newOK := prefix(cur)
 	newOK = newOK && cur.Enable
 	if !oldOK && !newOK {
 		return nil // a disabled or incomplete row: the kernel has nothing of it
 	}
-	l, err := p.nl.LinkByName(name)
+	l, err := p.nl.linkByName(name)
 	if err != nil {
 		return fmt.Errorf("link %s: %w", name, err)
 	}
 	if oldOK {
-		if err := p.nl.AddrDel(l, oldA); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+		if err := p.nl.delAddr(l.Index, oldA); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
 			return fmt.Errorf("removing %s from %s: %w", old.IP, name, err)
 		}
 	}
 	if newOK {
-		if err := p.nl.AddrAdd(l, newA); err != nil && !errors.Is(err, unix.EEXIST) {
+		if err := p.nl.addAddr(l.Index, newA); err != nil && !errors.Is(err, unix.EEXIST) {
 			if oldOK {
-				_ = p.nl.AddrAdd(l, oldA)
+				_ = p.nl.addAddr(l.Index, oldA)
 			}
 			return fmt.Errorf("adding %s/%d to %s: %w", cur.IP, cur.Prefix, name, err)
 		}

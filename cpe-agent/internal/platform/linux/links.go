@@ -3,47 +3,25 @@
 package linux
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
-	"strings"
-
-	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 )
 
-// linkInfo is one kernel link as the tree needs it; fromNetlink fills it,
+// linkInfo is one kernel link as the tree needs it; parseLink fills it,
 // the rest of the platform only reads it.
 type linkInfo struct {
 	Index  int
 	Name   string
-	Type   string // netlink kind: "device", "veth", "bridge", "vlan"...
-	Encap  string // "ether", "loopback", "none", "ppp"...
+	Type   string // IFLA_INFO_KIND: "device" (none), "veth", "bridge", "vlan", "tun"...
+	Encap  string // ARPHRD type: "ether", "loopback", "none", "ppp", "arphrd<n>"
 	MAC    string // upper case, "" without one
 	MTU    int
 	Master int // index of the bridge or bond it is enslaved to, 0 if none
 	// AdminUp is IFF_UP (what Enable sets); LowerUp is IFF_LOWER_UP
 	// (carrier).
 	AdminUp, LowerUp bool
-	Oper             string // operstate as the kernel names it: "up", "down", "lowerlayerdown"...
-}
-
-func fromNetlink(l netlink.Link) linkInfo {
-	a := l.Attrs()
-	li := linkInfo{
-		Index:   a.Index,
-		Name:    a.Name,
-		Type:    l.Type(),
-		Encap:   a.EncapType,
-		MTU:     a.MTU,
-		Master:  a.MasterIndex,
-		AdminUp: a.RawFlags&unix.IFF_UP != 0,
-		LowerUp: a.RawFlags&unix.IFF_LOWER_UP != 0,
-		Oper:    a.OperState.String(),
-	}
-	if len(a.HardwareAddr) == 6 {
-		li.MAC = strings.ToUpper(a.HardwareAddr.String())
-	}
-	return li
+	Oper             string // operstate as `ip link` names it: "up", "down", "lowerlayerdown"...
 }
 
 // ethernetKinds are the netlink kinds whose links are Ethernet ports: real
@@ -90,7 +68,7 @@ func (li linkInfo) status() string {
 		return "LowerLayerDown"
 	case "dormant":
 		return "Dormant"
-	case "not-present", "notpresent":
+	case "notpresent":
 		return "NotPresent"
 	case "testing":
 		return "Testing"
@@ -109,12 +87,18 @@ type linkSet struct {
 
 func newLinkSet(ls []linkInfo) linkSet {
 	s := linkSet{byName: make(map[string]linkInfo, len(ls))}
-	slices.SortFunc(ls, func(a, b linkInfo) int { return a.Index - b.Index })
-	for _, l := range ls {
+	// Sorting pointers shares the sort's code with every other pointer
+	// sort in the binary; a sort of the structs would get its own copy.
+	byIndex := make([]*linkInfo, len(ls))
+	for i := range ls {
+		byIndex[i] = &ls[i]
+	}
+	slices.SortFunc(byIndex, func(a, b *linkInfo) int { return cmp.Compare(a.Index, b.Index) })
+	for _, l := range byIndex {
 		if _, dup := s.byName[l.Name]; dup || l.Name == "" {
 			continue
 		}
-		s.byName[l.Name] = l
+		s.byName[l.Name] = *l
 		s.order = append(s.order, l.Name)
 	}
 	return s
@@ -128,17 +112,15 @@ type kernel interface {
 	addrs(link string, fam int) ([]kernelAddr, error)
 }
 
-type netlinkKernel struct{ h *netlink.Handle }
+// netlinkKernel is the kernel itself, read over the platform's rtnetlink
+// socket.
+type netlinkKernel struct{ nl *rtnl }
 
 // links asks the kernel for its links.
 func (k netlinkKernel) links() ([]linkInfo, error) {
-	ls, err := k.h.LinkList()
+	ls, err := k.nl.links()
 	if err != nil {
 		return nil, fmt.Errorf("listing links: %w", err)
 	}
-	out := make([]linkInfo, len(ls))
-	for i, l := range ls {
-		out[i] = fromNetlink(l)
-	}
-	return out, nil
+	return ls, nil
 }

@@ -46,7 +46,7 @@ func TestLinkStatus(t *testing.T) {
 		{true, false, "down", "Down"},
 		{true, false, "lowerlayerdown", "LowerLayerDown"},
 		{true, false, "dormant", "Dormant"},
-		{true, false, "not-present", "NotPresent"},
+		{true, false, "notpresent", "NotPresent"},
 		{true, false, "testing", "Testing"},
 		{true, true, "unknown", "Up"}, // loopback, tun
 		{true, false, "unknown", "Unknown"},

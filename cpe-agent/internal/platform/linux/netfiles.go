@@ -24,7 +24,7 @@ type route4 struct {
 // key names the route for the tree: a route is what it matches and where
 // it sends, so a changed metric or gateway is another route.
 func (r route4) key() string {
-	return fmt.Sprintf("%s/%s/%s/%s/%d", r.Dest, r.Mask, r.Gateway, r.Iface, r.Metric)
+	return r.Dest.String() + "/" + r.Mask.String() + "/" + r.Gateway.String() + "/" + r.Iface + "/" + strconv.Itoa(int(r.Metric))
 }
 
 // kind is TR-181's IPv4Forwarding Type.

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"gatewarden/cpe-agent/internal/model"
 	"gatewarden/cpe-agent/internal/platform"
@@ -64,7 +64,7 @@ type Platform struct {
 	opts   Options
 	id     model.Identity
 	log    *slog.Logger
-	nl     *netlink.Handle
+	nl     *rtnl
 	kern   kernel
 	addrs  *addrBook
 	routes *routeBook
@@ -88,9 +88,9 @@ type Platform struct {
 
 var _ platform.Platform = (*Platform)(nil)
 
-// New opens a netlink handle in the calling thread's network namespace
-// (the agent's namespace for good: the handle keeps its socket) and reads
-// the identity the configuration leaves open.
+// New opens a netlink socket in the calling thread's network namespace
+// (the agent's namespace for good: the platform keeps the socket) and
+// reads the identity the configuration leaves open.
 func New(opts Options) (*Platform, error) {
 	p := &Platform{roots: opts.Roots.withDefaults(), opts: opts, log: opts.Logger, order: binary.NativeEndian}
 	if p.log == nil {
@@ -108,9 +108,9 @@ func New(opts Options) (*Platform, error) {
 	if p.opts.ResolvConf == "" {
 		p.opts.ResolvConf = p.roots.etc("resolv.conf")
 	}
-	h, err := netlink.NewHandle()
+	h, err := openRtnl()
 	if err != nil {
-		return nil, fmt.Errorf("linux: netlink: %w", err)
+		return nil, fmt.Errorf("linux: %w", err)
 	}
 	p.nl, p.kern = h, netlinkKernel{h}
 	file := ""
@@ -118,7 +118,7 @@ func New(opts Options) (*Platform, error) {
 		file = filepath.Join(opts.DataDir, addrFile)
 	}
 	if p.addrs, err = loadAddrBook(file); err != nil {
-		h.Close()
+		h.close()
 		return nil, fmt.Errorf("linux: %w", err)
 	}
 	file = ""
@@ -126,11 +126,11 @@ func New(opts Options) (*Platform, error) {
 		file = filepath.Join(opts.DataDir, routeFile)
 	}
 	if p.routes, err = loadRouteBook(file); err != nil {
-		h.Close()
+		h.close()
 		return nil, fmt.Errorf("linux: %w", err)
 	}
 	if err := p.refreshLinks(); err != nil {
-		h.Close()
+		h.close()
 		return nil, fmt.Errorf("linux: %w", err)
 	}
 	p.id = p.identity(opts.Identity)
@@ -228,11 +228,11 @@ func (p *Platform) FactoryReset(ctx context.Context) error {
 	return p.Reboot(ctx)
 }
 
-// Close stops the netlink subscriptions and closes the handle.
+// Close stops the netlink subscription and closes the request socket.
 func (p *Platform) Close() error {
 	p.cancel()
 	p.wg.Wait()
-	p.nl.Close()
+	p.nl.close()
 	return nil
 }
 
@@ -261,25 +261,25 @@ func (p *Platform) link(name string) (linkInfo, bool) {
 // route: the address the ACS reaches the connection-request listener on.
 // "" without a default route.
 func (p *Platform) WANAddress() string {
-	rs, err := p.nl.RouteList(nil, netlink.FAMILY_V4)
+	rs, err := p.nl.routes4()
 	if err != nil {
 		return ""
 	}
+	var as []ifAddr
 	for _, rt := range rs {
-		if rt.Dst != nil {
-			if ones, _ := rt.Dst.Mask.Size(); ones != 0 {
-				continue
+		if rt.Dst.Bits() != 0 || rt.OIF <= 0 {
+			continue
+		}
+		if as == nil {
+			if as, err = p.nl.addrs(unix.AF_INET); err != nil {
+				return ""
 			}
 		}
-		l, err := p.nl.LinkByIndex(rt.LinkIndex)
-		if err != nil {
-			continue
+		for _, a := range as {
+			if a.Index == rt.OIF {
+				return a.IP.String()
+			}
 		}
-		as, err := p.nl.AddrList(l, netlink.FAMILY_V4)
-		if err != nil || len(as) == 0 {
-			continue
-		}
-		return as[0].IP.String()
 	}
 	return ""
 }

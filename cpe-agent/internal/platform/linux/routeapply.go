@@ -5,9 +5,9 @@ package linux
 import (
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
+	"strconv"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"gatewarden/protocol/cwmp"
@@ -29,7 +29,7 @@ func (p *Platform) applyRoute(old, cur routeRecord) error {
 	if oldOK {
 		nr, err := p.nlRoute(oldRt)
 		if err == nil {
-			err = p.nl.RouteDel(nr)
+			err = p.nl.delRoute4(nr)
 		}
 		if err != nil && !errors.Is(err, unix.ESRCH) && !errors.Is(err, errGone) {
 			return fmt.Errorf("removing the route to %s/%d: %w", oldRt.Dest, maskBits(oldRt.Mask), err)
@@ -38,16 +38,16 @@ func (p *Platform) applyRoute(old, cur routeRecord) error {
 	if newOK {
 		nr, err := p.nlRoute(newRt)
 		if err == nil {
-			err = p.nl.RouteAdd(nr)
+			err = p.nl.addRoute4(nr)
 		}
 		if err != nil && !errors.Is(err, unix.EEXIST) {
 			if oldOK {
 				if back, berr := p.nlRoute(oldRt); berr == nil {
-					_ = p.nl.RouteAdd(back)
+					_ = p.nl.addRoute4(back)
 				}
 			}
 			if errors.Is(err, errGone) || errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENETDOWN) {
-				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("the kernel refuses the route to %s/%d: %v", newRt.Dest, maskBits(newRt.Mask), err))
+				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, "the kernel refuses the route to "+newRt.Dest.String()+"/"+strconv.Itoa(maskBits(newRt.Mask))+": "+err.Error())
 			}
 			return fmt.Errorf("adding the route to %s/%d: %w", newRt.Dest, maskBits(newRt.Mask), err)
 		}
@@ -56,28 +56,10 @@ func (p *Platform) applyRoute(old, cur routeRecord) error {
 }
 
 // nlRoute is the netlink form of a route of the main table.
-func (p *Platform) nlRoute(rt route4) (*netlink.Route, error) {
-	l, err := p.nl.LinkByName(rt.Iface)
+func (p *Platform) nlRoute(rt route4) (staticRoute4, error) {
+	l, err := p.nl.linkByName(rt.Iface)
 	if err != nil {
-		var nf netlink.LinkNotFoundError
-		if errors.As(err, &nf) {
-			return nil, fmt.Errorf("link %s: %w", rt.Iface, errGone)
-		}
-		return nil, fmt.Errorf("link %s: %w", rt.Iface, err)
+		return staticRoute4{}, fmt.Errorf("link %s: %w", rt.Iface, err)
 	}
-	bits := maskBits(rt.Mask)
-	nr := &netlink.Route{
-		LinkIndex: l.Attrs().Index,
-		Dst:       &net.IPNet{IP: rt.Dest.AsSlice(), Mask: net.CIDRMask(bits, 32)},
-		Priority:  int(rt.Metric),
-		Protocol:  unix.RTPROT_STATIC,
-		Table:     unix.RT_TABLE_MAIN,
-		Scope:     netlink.SCOPE_UNIVERSE,
-	}
-	if rt.Gateway.IsUnspecified() {
-		nr.Scope = netlink.SCOPE_LINK // on the link itself, no next hop
-	} else {
-		nr.Gw = rt.Gateway.AsSlice()
-	}
-	return nr, nil
+	return staticRoute4{Dst: netip.PrefixFrom(rt.Dest, maskBits(rt.Mask)), Gw: rt.Gateway, OIF: l.Index, Metric: uint32(rt.Metric)}, nil
 }

@@ -118,7 +118,7 @@ func (p *Platform) registerRouting(r *model.Registry) {
 			return nil
 		}
 		if a, err := netip.ParseAddr(v); err != nil || !a.Is4() {
-			return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("%s %q is not an IPv4 address", what, v))
+			return cwmp.NewFault(cwmp.FaultInvalidParameterValue, what+" "+strconv.Quote(v)+" is not an IPv4 address")
 		}
 		return nil
 	}
@@ -216,7 +216,7 @@ func (p *Platform) registerRouting(r *model.Registry) {
 				num, isIf := strings.CutPrefix(strings.TrimSuffix(v, "."), ipInterfaces)
 				k, ok := ix.KeyOf(v)
 				if !ok || !isIf || strings.Contains(num, ".") {
-					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, fmt.Sprintf("Interface %q names no IP interface", v))
+					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, "Interface "+strconv.Quote(v)+" names no IP interface")
 				}
 				link = k
 			}

@@ -169,12 +169,13 @@ func (b *routeBook) remove(key string, apply func(routeRecord) error) error {
 	if err := apply(b.Routes[i]); err != nil {
 		return err
 	}
-	gone := b.Routes[i]
-	b.Routes = slices.Delete(b.Routes, i, i+1)
+	all := b.Routes
+	// A new array, so that all stays whole for a rollback.
+	b.Routes = append(append(make([]routeRecord, 0, len(all)-1), all[:i]...), all[i+1:]...)
 	if err := b.save(); err != nil {
 		// The kernel no longer has the route; the record says so.
-		gone.Enable = false
-		b.Routes = slices.Insert(b.Routes, i, gone)
+		all[i].Enable = false
+		b.Routes = all
 		return err
 	}
 	return nil

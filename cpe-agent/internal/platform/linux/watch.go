@@ -3,13 +3,15 @@
 package linux
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"golang.org/x/sys/unix"
 
 	"gatewarden/cpe-agent/internal/model"
 )
@@ -20,6 +22,12 @@ var (
 	routePaths = []string{"Device.Routing.Router."}
 )
 
+// eventGroups are the rtnetlink multicast groups whose messages may
+// change a notified parameter. IPv6 routes are left out: the tree lists
+// only IPv4 forwarding, and router advertisements refresh IPv6 routes
+// often.
+var eventGroups = []uint{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLGRP_IPV6_IFADDR, unix.RTNLGRP_IPV4_ROUTE}
+
 // watch subscribes to the kernel's link, address and route events. Each
 // event asks the tree to compare the notified parameters below the
 // affected objects, so an active notification leaves within a few
@@ -27,30 +35,14 @@ var (
 // down drops its addresses and routes too) fold into one check.
 func (p *Platform) watch() error {
 	kick := &kicks{signal: make(chan struct{}, 1), paths: map[string]bool{}}
-	links := make(chan netlink.LinkUpdate, 32)
-	addrs := make(chan netlink.AddrUpdate, 32)
-	routes := make(chan netlink.RouteUpdate, 32)
-	done := p.ctx.Done()
-	onErr := func(err error) { p.log.Warn("netlink subscription", "err", err) }
-	subscribe := func(links chan netlink.LinkUpdate, addrs chan netlink.AddrUpdate, routes chan netlink.RouteUpdate) error {
-		if err := netlink.LinkSubscribeWithOptions(links, done, netlink.LinkSubscribeOptions{ErrorCallback: onErr}); err != nil {
-			return fmt.Errorf("linux: link events: %w", err)
-		}
-		if err := netlink.AddrSubscribeWithOptions(addrs, done, netlink.AddrSubscribeOptions{ErrorCallback: onErr}); err != nil {
-			return fmt.Errorf("linux: address events: %w", err)
-		}
-		if err := netlink.RouteSubscribeWithOptions(routes, done, netlink.RouteSubscribeOptions{ErrorCallback: onErr}); err != nil {
-			return fmt.Errorf("linux: route events: %w", err)
-		}
-		return nil
-	}
-	if err := subscribe(links, addrs, routes); err != nil {
-		return err
+	s, err := nl.Subscribe(unix.NETLINK_ROUTE, eventGroups...)
+	if err != nil {
+		return fmt.Errorf("linux: kernel events: %w", err)
 	}
 	p.wg.Add(2)
 	go func() {
 		defer p.wg.Done()
-		p.forward(links, addrs, routes, kick, subscribe)
+		p.follow(s, kick)
 	}()
 	go func() {
 		defer p.wg.Done()
@@ -59,47 +51,76 @@ func (p *Platform) watch() error {
 	return nil
 }
 
-// forward turns events into kicks. The library closes a channel when its
-// socket fails; then every subscription is renewed (a missed event is
-// caught by the tree's own poll meanwhile).
-func (p *Platform) forward(links chan netlink.LinkUpdate, addrs chan netlink.AddrUpdate, routes chan netlink.RouteUpdate,
-	kick *kicks, subscribe func(chan netlink.LinkUpdate, chan netlink.AddrUpdate, chan netlink.RouteUpdate) error) {
-	send := kick.add
+// follow turns events into kicks until the platform closes. A socket
+// that fails is replaced, with a growing pause between tries; whatever
+// changed meanwhile is checked once the new one is in place.
+func (p *Platform) follow(s *nl.NetlinkSocket, kick *kicks) {
 	for {
-		var ok bool
-		select {
-		case <-p.ctx.Done():
+		err := p.readEvents(s, kick)
+		s.Close()
+		if p.ctx.Err() != nil {
 			return
-		case _, ok = <-links:
-			send(linkPaths)
-		case _, ok = <-addrs:
-			send(linkPaths)
-		case _, ok = <-routes:
-			send(routePaths)
 		}
-		if ok {
-			continue
-		}
-		p.log.Warn("netlink subscription closed; renewing")
+		p.log.Warn("netlink events failed; subscribing again", "err", err)
 		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
 			select {
 			case <-p.ctx.Done():
 				return
 			case <-time.After(wait):
 			}
-			links = make(chan netlink.LinkUpdate, 32)
-			addrs = make(chan netlink.AddrUpdate, 32)
-			routes = make(chan netlink.RouteUpdate, 32)
-			err := subscribe(links, addrs, routes)
-			if err == nil {
+			if s, err = nl.Subscribe(unix.NETLINK_ROUTE, eventGroups...); err == nil {
 				break
 			}
-			p.log.Warn("netlink subscription", "err", err)
+			p.log.Warn("netlink events", "err", err)
 		}
-		// Whatever changed while unsubscribed is checked now.
-		send(linkPaths)
-		send(routePaths)
+		kick.add(linkPaths)
+		kick.add(routePaths)
 	}
+}
+
+// readEvents reads one socket until it fails or the platform closes
+// (which closes the socket under the blocked read) and returns the
+// error. A receive queue that overflowed (ENOBUFS: the kernel dropped
+// events) costs a check of everything; the socket reads on.
+func (p *Platform) readEvents(s *nl.NetlinkSocket, kick *kicks) error {
+	stop := context.AfterFunc(p.ctx, s.Close)
+	defer stop()
+	for {
+		msgs, from, err := s.Receive()
+		if errors.Is(err, unix.ENOBUFS) {
+			p.log.Debug("netlink events overflowed; checking everything")
+			kick.add(linkPaths)
+			kick.add(routePaths)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if from.Pid != nl.PidKernel {
+			continue // only the kernel's word counts
+		}
+		for _, m := range msgs {
+			if paths := eventPaths(m.Header.Type, m.Data); paths != nil {
+				kick.add(paths)
+			}
+		}
+	}
+}
+
+// eventPaths says which subtrees an event may have changed: nil for
+// none. Routes outside the main table (local, broadcast: they follow
+// addresses, which have their own events) change nothing the tree lists.
+func eventPaths(typ uint16, body []byte) []string {
+	switch typ {
+	case unix.RTM_NEWLINK, unix.RTM_DELLINK, unix.RTM_NEWADDR, unix.RTM_DELADDR:
+		return linkPaths
+	case unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
+		if rt, err := parseRoute(body); err == nil && rt.Table != unix.RT_TABLE_MAIN {
+			return nil
+		}
+		return routePaths
+	}
+	return nil
 }
 
 // kicks are the subtrees waiting for a check; a burst of events adds to
