@@ -39,7 +39,7 @@ func buildAgent(tb testing.TB, dir string) string {
 	bin := filepath.Join(dir, "cpe-agent")
 	// Built as cross-build/matrix builds releases (same tags and flags),
 	// so the figures are those of what ships.
-	args := append([]string{"build"}, matrix.BuildFlags("")...)
+	args := append([]string{"build"}, matrix.AgentBuildFlags("")...)
 	cmd := exec.Command("go", append(args, "-o", bin, "gatewarden/cpe-agent/cmd/cpe-agent")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()

@@ -45,6 +45,10 @@ func (e *Error) Is(target error) bool { return target == e.Kind }
 // Unwrap exposes the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// Out of line: an error constructor inlined at each of its callers copies
+// the Sprintf call and the allocation into every one.
+//
+//go:noinline
 func newError(kind error, off int64, format string, args ...any) *Error {
 	return &Error{Kind: kind, Offset: off, Detail: fmt.Sprintf(format, args...)}
 }

@@ -55,7 +55,7 @@ func (h HexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToStri
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (h *HexBytes) UnmarshalText(b []byte) error {
 	if hex.DecodedLen(len(b)) != len(h) {
-		return fmt.Errorf("sha256 must be %d hex digits", 2*len(h))
+		return errorf("sha256 must be %d hex digits", 2*len(h))
 	}
 	_, err := hex.Decode(h[:], b)
 	return err
@@ -86,10 +86,10 @@ func (h *Header) Validate() error {
 		return err
 	}
 	if len(h.Boards) == 0 {
-		return fmt.Errorf("no compatible board listed")
+		return errorf("no compatible board listed")
 	}
 	if len(h.Boards) > MaxBoards {
-		return fmt.Errorf("%d boards listed, at most %d allowed", len(h.Boards), MaxBoards)
+		return errorf("%d boards listed, at most %d allowed", len(h.Boards), MaxBoards)
 	}
 	seen := map[string]bool{}
 	for _, b := range h.Boards {
@@ -97,15 +97,15 @@ func (h *Header) Validate() error {
 			return err
 		}
 		if seen[b] {
-			return fmt.Errorf("board %q listed twice", b)
+			return errorf("board %q listed twice", b)
 		}
 		seen[b] = true
 	}
 	if len(h.Entries) == 0 {
-		return fmt.Errorf("no payload entry")
+		return errorf("no payload entry")
 	}
 	if len(h.Entries) > MaxEntries {
-		return fmt.Errorf("%d payload entries, at most %d allowed", len(h.Entries), MaxEntries)
+		return errorf("%d payload entries, at most %d allowed", len(h.Entries), MaxEntries)
 	}
 	names := map[string]bool{}
 	targets := map[string]bool{}
@@ -117,14 +117,14 @@ func (h *Header) Validate() error {
 			return err
 		}
 		if names[e.Name] {
-			return fmt.Errorf("entry name %q used twice", e.Name)
+			return errorf("entry name %q used twice", e.Name)
 		}
 		if targets[e.Target] {
-			return fmt.Errorf("target %q written by two entries", e.Target)
+			return errorf("target %q written by two entries", e.Target)
 		}
 		names[e.Name], targets[e.Target] = true, true
 		if e.Size < 0 || e.Size > MaxEntrySize {
-			return fmt.Errorf("entry %q size %d out of range", e.Name, e.Size)
+			return errorf("entry %q size %d out of range", e.Name, e.Size)
 		}
 	}
 	return nil
@@ -134,14 +134,14 @@ func (h *Header) Validate() error {
 // TR-181 parameters and file names.
 func checkText(what, s string, max int) error {
 	if s == "" {
-		return fmt.Errorf("%s is empty", what)
+		return errorf("%s is empty", what)
 	}
 	if len(s) > max {
-		return fmt.Errorf("%s is %d bytes, at most %d allowed", what, len(s), max)
+		return errorf("%s is %d bytes, at most %d allowed", what, len(s), max)
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x21 || s[i] > 0x7e {
-			return fmt.Errorf("%s %q has a character outside printable ASCII (no spaces)", what, s)
+			return errorf("%s %q has a character outside printable ASCII (no spaces)", what, s)
 		}
 	}
 	return nil
@@ -150,7 +150,7 @@ func checkText(what, s string, max int) error {
 // MarshalBinary encodes the header body (without the preamble).
 func (h *Header) MarshalBinary() ([]byte, error) {
 	if err := h.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid header: %w", err)
+		return nil, errorf("invalid header: %w", err)
 	}
 	var b []byte
 	b = appendString(b, h.Version)
@@ -166,7 +166,7 @@ func (h *Header) MarshalBinary() ([]byte, error) {
 		b = append(b, e.SHA256[:]...)
 	}
 	if len(b) > MaxHeaderSize {
-		return nil, fmt.Errorf("header is %d bytes, at most %d allowed", len(b), MaxHeaderSize)
+		return nil, errorf("header is %d bytes, at most %d allowed", len(b), MaxHeaderSize)
 	}
 	return b, nil
 }
@@ -210,7 +210,7 @@ func ParseHeaderBody(b []byte) (*Header, error) {
 		return nil, d.err
 	}
 	if len(d.b) != 0 {
-		return nil, fmt.Errorf("%d unexpected bytes at the end of the header", len(d.b))
+		return nil, errorf("%d unexpected bytes at the end of the header", len(d.b))
 	}
 	if err := h.Validate(); err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ type decoder struct {
 
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {
-		d.err = fmt.Errorf("at header byte %d: %s", d.off, fmt.Sprintf(format, args...))
+		d.err = errorf("at header byte %d: %s", d.off, fmt.Sprintf(format, args...))
 	}
 }
 

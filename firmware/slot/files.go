@@ -3,7 +3,6 @@ package slot
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,7 +57,7 @@ func OpenFiles(dir string, opts FilesOptions) (*Files, error) {
 	}
 	for _, s := range []Name{A, B} {
 		if err := os.MkdirAll(filepath.Join(dir, string(s)), 0o700); err != nil {
-			return nil, fmt.Errorf("slot: %w", err)
+			return nil, errorf("slot: %w", err)
 		}
 	}
 	f := &Files{dir: dir}
@@ -71,7 +70,7 @@ func OpenFiles(dir string, opts FilesOptions) (*Files, error) {
 			return nil, err
 		}
 	} else if err != nil {
-		return nil, fmt.Errorf("slot: %w", err)
+		return nil, errorf("slot: %w", err)
 	}
 	if _, err := f.load(); err != nil {
 		return nil, err
@@ -85,14 +84,14 @@ func (f *Files) Dir() string { return f.dir }
 func (f *Files) load() (*bootEnv, error) {
 	b, err := os.ReadFile(filepath.Join(f.dir, envFile))
 	if err != nil {
-		return nil, fmt.Errorf("slot: boot environment: %w", err)
+		return nil, errorf("slot: boot environment: %w", err)
 	}
 	env := &bootEnv{}
 	if err := json.Unmarshal(b, env); err != nil {
-		return nil, fmt.Errorf("slot: boot environment %s: %w", filepath.Join(f.dir, envFile), err)
+		return nil, errorf("slot: boot environment %s: %w", filepath.Join(f.dir, envFile), err)
 	}
 	if !env.BootSlot.Valid() || !env.Booted.Valid() || env.Slots[A] == nil || env.Slots[B] == nil {
-		return nil, fmt.Errorf("slot: boot environment %s is inconsistent", filepath.Join(f.dir, envFile))
+		return nil, errorf("slot: boot environment %s is inconsistent", filepath.Join(f.dir, envFile))
 	}
 	return env, nil
 }
@@ -102,7 +101,7 @@ func (f *Files) load() (*bootEnv, error) {
 func (f *Files) save(env *bootEnv) error {
 	b, err := json.MarshalIndent(env, "", "  ")
 	if err != nil {
-		return fmt.Errorf("slot: %w", err)
+		return errorf("slot: %w", err)
 	}
 	return writeAtomic(filepath.Join(f.dir, envFile), b)
 }
@@ -111,21 +110,21 @@ func writeAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
 	fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("slot: %w", err)
+		return errorf("slot: %w", err)
 	}
 	if _, err := fh.Write(b); err != nil {
 		fh.Close()
-		return fmt.Errorf("slot: %w", err)
+		return errorf("slot: %w", err)
 	}
 	if err := fh.Sync(); err != nil {
 		fh.Close()
-		return fmt.Errorf("slot: %w", err)
+		return errorf("slot: %w", err)
 	}
 	if err := fh.Close(); err != nil {
-		return fmt.Errorf("slot: %w", err)
+		return errorf("slot: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("slot: %w", err)
+		return errorf("slot: %w", err)
 	}
 	return syncDir(filepath.Dir(path))
 }
@@ -133,11 +132,11 @@ func writeAtomic(path string, b []byte) error {
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("slot: %w", err)
+		return errorf("slot: %w", err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("slot: sync %s: %w", dir, err)
+		return errorf("slot: sync %s: %w", dir, err)
 	}
 	return nil
 }
@@ -222,7 +221,7 @@ func (f *Files) Status() ([]Info, error) {
 // MarkBad implements Slots.
 func (f *Files) MarkBad(s Name) error {
 	if !s.Valid() {
-		return fmt.Errorf("slot: %q is not a slot", s)
+		return errorf("slot: %q is not a slot", s)
 	}
 	return f.update(func(env *bootEnv) error {
 		if env.Booted == s {
@@ -239,7 +238,7 @@ func (f *Files) MarkBad(s Name) error {
 // MarkBootOnce implements Slots.
 func (f *Files) MarkBootOnce(s Name, version string) error {
 	if !s.Valid() {
-		return fmt.Errorf("slot: %q is not a slot", s)
+		return errorf("slot: %q is not a slot", s)
 	}
 	return f.update(func(env *bootEnv) error {
 		if env.Booted == s {
@@ -286,7 +285,7 @@ func (f *Files) OpenTarget(s Name, target string, size, off int64) (Writer, erro
 		return nil, err
 	}
 	if off < 0 || off > size {
-		return nil, fmt.Errorf("slot: offset %d outside a payload of %d bytes", off, size)
+		return nil, errorf("slot: offset %d outside a payload of %d bytes", off, size)
 	}
 	env, err := f.view()
 	if err != nil {
@@ -296,12 +295,12 @@ func (f *Files) OpenTarget(s Name, target string, size, off int64) (Writer, erro
 		return nil, ErrBootedSlot
 	}
 	if env.Slots[s].State != StateBad {
-		return nil, fmt.Errorf("slot: %s is %s; mark it bad before writing", s, env.Slots[s].State)
+		return nil, errorf("slot: %s is %s; mark it bad before writing", s, env.Slots[s].State)
 	}
 	path := f.ImagePath(s, target)
 	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("slot: %w", err)
+		return nil, errorf("slot: %w", err)
 	}
 	if off == 0 {
 		if err := syncDir(filepath.Dir(path)); err != nil {
@@ -311,15 +310,15 @@ func (f *Files) OpenTarget(s Name, target string, size, off int64) (Writer, erro
 	}
 	if st, err := fh.Stat(); err != nil || st.Size() < off {
 		fh.Close()
-		return nil, fmt.Errorf("%w: %s holds fewer than the %d bytes recorded", ErrNoResume, path, off)
+		return nil, errorf("%w: %s holds fewer than the %d bytes recorded", ErrNoResume, path, off)
 	}
 	if err := fh.Truncate(off); err != nil {
 		fh.Close()
-		return nil, fmt.Errorf("slot: %w", err)
+		return nil, errorf("slot: %w", err)
 	}
 	if _, err := fh.Seek(off, 0); err != nil {
 		fh.Close()
-		return nil, fmt.Errorf("slot: %w", err)
+		return nil, errorf("slot: %w", err)
 	}
 	return fh, nil
 }

@@ -3,7 +3,6 @@ package slot
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"os/exec"
 	"strings"
@@ -31,7 +30,7 @@ func (ExecRunner) Run(ctx context.Context, stdin io.Reader, name string, args ..
 		if len(msg) > 200 {
 			msg = msg[:200]
 		}
-		return nil, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, msg)
+		return nil, errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, msg)
 	}
 	return out.Bytes(), nil
 }

@@ -11,7 +11,6 @@ package slot
 
 import (
 	"errors"
-	"fmt"
 	"io"
 )
 
@@ -112,10 +111,10 @@ func validTarget(s string) bool {
 
 func checkTarget(s Name, target string) error {
 	if !s.Valid() {
-		return fmt.Errorf("slot: %q is not a slot (a or b)", s)
+		return errorf("slot: %q is not a slot (a or b)", s)
 	}
 	if !validTarget(target) {
-		return fmt.Errorf("%w %q (lowercase letters, digits, _ and -)", ErrUnknownTarget, target)
+		return errorf("%w %q (lowercase letters, digits, _ and -)", ErrUnknownTarget, target)
 	}
 	return nil
 }

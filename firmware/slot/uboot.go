@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -88,7 +87,7 @@ func (u *UBoot) env() (map[string]string, error) {
 	defer cancel()
 	out, err := u.opts.Runner.Run(ctx, nil, "fw_printenv")
 	if err != nil {
-		return nil, fmt.Errorf("slot: reading the boot environment: %w", err)
+		return nil, errorf("slot: reading the boot environment: %w", err)
 	}
 	return parseEnv(out), nil
 }
@@ -119,7 +118,7 @@ func (u *UBoot) setEnv(vars map[string]string) error {
 	var script strings.Builder
 	for _, n := range names {
 		if strings.ContainsAny(vars[n], "\n\r") {
-			return fmt.Errorf("slot: value of %s has a line break", n)
+			return errorf("slot: value of %s has a line break", n)
 		}
 		script.WriteString(n)
 		if vars[n] != "" {
@@ -130,7 +129,7 @@ func (u *UBoot) setEnv(vars map[string]string) error {
 	ctx, cancel := u.ctx()
 	defer cancel()
 	if _, err := u.opts.Runner.Run(ctx, strings.NewReader(script.String()), "fw_setenv", "-s", "-"); err != nil {
-		return fmt.Errorf("slot: writing the boot environment: %w", err)
+		return errorf("slot: writing the boot environment: %w", err)
 	}
 	return nil
 }
@@ -151,7 +150,7 @@ func (u *UBoot) Booted() (Name, error) {
 	}
 	s := Name(env[envBootSlot])
 	if !s.Valid() {
-		return "", fmt.Errorf("slot: %s=%q in the boot environment is not a or b", envBootSlot, env[envBootSlot])
+		return "", errorf("slot: %s=%q in the boot environment is not a or b", envBootSlot, env[envBootSlot])
 	}
 	return s, nil
 }
@@ -237,7 +236,7 @@ func (u *UBoot) BootCount() (int, error) {
 	}
 	n, err := strconv.Atoi(env[envBootCount])
 	if err != nil {
-		return 0, fmt.Errorf("slot: %s=%q is not a number", envBootCount, env[envBootCount])
+		return 0, errorf("slot: %s=%q is not a number", envBootCount, env[envBootCount])
 	}
 	return n, nil
 }
@@ -246,7 +245,7 @@ func (u *UBoot) BootCount() (int, error) {
 func (u *UBoot) volumeDevice(name string) (string, error) {
 	matches, err := filepath.Glob(filepath.Join(u.opts.SysRoot, "class", "ubi", "ubi*_*", "name"))
 	if err != nil {
-		return "", fmt.Errorf("slot: %w", err)
+		return "", errorf("slot: %w", err)
 	}
 	for _, m := range matches {
 		b, err := os.ReadFile(m)
@@ -257,7 +256,7 @@ func (u *UBoot) volumeDevice(name string) (string, error) {
 			return filepath.Join(u.opts.DevRoot, filepath.Base(filepath.Dir(m))), nil
 		}
 	}
-	return "", fmt.Errorf("%w: no UBI volume named %q", ErrUnknownTarget, name)
+	return "", errorf("%w: no UBI volume named %q", ErrUnknownTarget, name)
 }
 
 // OpenTarget implements Slots: the payload streams into ubiupdatevol,
@@ -283,7 +282,7 @@ func (u *UBoot) OpenTarget(s Name, target string, size, off int64) (Writer, erro
 		return nil, err
 	}
 	if st := env[envState(s)]; st != "" && st != string(StateBad) {
-		return nil, fmt.Errorf("slot: %s is %s; mark it bad before writing", s, st)
+		return nil, errorf("slot: %s is %s; mark it bad before writing", s, st)
 	}
 	dev, err := u.volumeDevice(target + "_" + string(s))
 	if err != nil {
@@ -311,12 +310,12 @@ type ubiWriter struct {
 
 func (w *ubiWriter) Write(p []byte) (int, error) {
 	if w.n+int64(len(p)) > w.size {
-		return 0, fmt.Errorf("slot: payload longer than the %d bytes announced", w.size)
+		return 0, errorf("slot: payload longer than the %d bytes announced", w.size)
 	}
 	n, err := w.pw.Write(p)
 	w.n += int64(n)
 	if err != nil {
-		return n, fmt.Errorf("slot: ubiupdatevol: %w", err)
+		return n, errorf("slot: ubiupdatevol: %w", err)
 	}
 	return n, nil
 }
@@ -335,10 +334,10 @@ func (w *ubiWriter) Close() error {
 	w.pw.Close()
 	w.err = <-w.done
 	if w.err == nil && w.n != w.size {
-		w.err = fmt.Errorf("slot: volume got %d of %d bytes", w.n, w.size)
+		w.err = errorf("slot: volume got %d of %d bytes", w.n, w.size)
 	}
 	if w.err != nil {
-		w.err = fmt.Errorf("slot: ubiupdatevol: %w", w.err)
+		w.err = errorf("slot: ubiupdatevol: %w", w.err)
 	}
 	return w.err
 }

@@ -59,19 +59,28 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // decodeReference is the etree decoder: every message but a plain Inform,
 // and the judge of the Inform fast path (see scan.go).
 func decodeReference(data []byte) (*Envelope, error) {
+	return decodeWith(data, readEither)
+}
+
+// decodeWith is the etree decoder reading RPC arguments with read.
+func decodeWith(data []byte, read argReader) (*Envelope, error) {
 	env := &Envelope{}
-	if err := decodeEnvelope(data, env); err != nil {
+	if err := decodeEnvelope(data, env, read); err != nil {
 		err.ID = env.Header.ID
 		return env, err
 	}
 	return env, nil
 }
 
+// Out of line: an error constructor inlined at each of its callers copies
+// the Sprintf call and the allocation into every one.
+//
+//go:noinline
 func malformed(format string, args ...any) *DecodeError {
 	return &DecodeError{Kind: KindMalformed, Msg: fmt.Sprintf(format, args...)}
 }
 
-func decodeEnvelope(data []byte, env *Envelope) *DecodeError {
+func decodeEnvelope(data []byte, env *Envelope, read argReader) *DecodeError {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return malformed("empty message is not an envelope")
@@ -112,7 +121,7 @@ func decodeEnvelope(data []byte, env *Envelope) *DecodeError {
 	var headers []*etree.Element
 	var body *etree.Element
 	rootScope := namespaceScope(root)
-	for c := range root.ChildElementsSeq() {
+	for c, at := firstChild(root); c != nil; c, at = nextChild(root, at) {
 		ns := resolveIn(c, rootScope)
 		if c.Space != "" && ns == "" && pending == nil {
 			pending = unboundPrefix(c)
@@ -133,7 +142,7 @@ func decodeEnvelope(data []byte, env *Envelope) *DecodeError {
 	var rpc *etree.Element
 	rpcs := 0
 	if body != nil {
-		for c := range body.ChildElementsSeq() {
+		for c, at := firstChild(body); c != nil; c, at = nextChild(body, at) {
 			if rpcs++; rpcs == 1 {
 				rpc = c
 			}
@@ -184,14 +193,14 @@ func decodeEnvelope(data []byte, env *Envelope) *DecodeError {
 	if !IsCWMPNamespace(rpcNS) {
 		return &DecodeError{Kind: KindUnknownMethod, Msg: fmt.Sprintf("body element {%s}%s is not a CWMP method", rpcNS, rpc.Tag)}
 	}
-	spec, ok := methods[rpc.Tag]
+	spec, ok := rpcTable[rpc.Tag]
 	if !ok {
 		return &DecodeError{Kind: KindUnknownMethod, Msg: fmt.Sprintf("method %s is not supported", rpc.Tag)}
 	}
 	if spec.level > schemaLevel(rpcNS) {
 		return &DecodeError{Kind: KindUnknownMethod, Msg: fmt.Sprintf("method %s does not exist in %s", rpc.Tag, rpcNS)}
 	}
-	env.Body = spec.decode(d, rpc)
+	env.Body = read(rpc.Tag, spec)(d, rpc)
 	return d.err
 }
 
@@ -210,7 +219,7 @@ func envelopeNamespace(rpc *etree.Element, rpcNS string, headers []*etree.Elemen
 	}
 	for _, h := range headers {
 		scope := namespaceScope(h)
-		for c := range h.ChildElementsSeq() {
+		for c, at := firstChild(h); c != nil; c, at = nextChild(h, at) {
 			if ns := resolveIn(c, scope); IsCWMPNamespace(ns) {
 				return ns
 			}
@@ -231,7 +240,7 @@ func decodeHeaders(headers []*etree.Element, env *Envelope) *DecodeError {
 	var entries []entry
 	for _, h := range headers {
 		scope := namespaceScope(h)
-		for c := range h.ChildElementsSeq() {
+		for c, at := firstChild(h); c != nil; c, at = nextChild(h, at) {
 			entries = append(entries, entry{c, resolveIn(c, scope)})
 		}
 	}
@@ -295,12 +304,12 @@ func decodeHeaders(headers []*etree.Element, env *Envelope) *DecodeError {
 // headerID digs the cwmp:ID out of an envelope that will not decode (a SOAP
 // 1.2 one, or one cut short), so the fault that refuses it can echo the ID.
 func headerID(root *etree.Element) string {
-	for h := range root.ChildElementsSeq() {
+	for h, at := firstChild(root); h != nil; h, at = nextChild(root, at) {
 		if h.Tag != "Header" {
 			continue
 		}
 		scope := namespaceScope(h)
-		for c := range h.ChildElementsSeq() {
+		for c, at := firstChild(h); c != nil; c, at = nextChild(h, at) {
 			if c.Tag == "ID" && IsCWMPNamespace(resolveIn(c, scope)) {
 				return text(c)
 			}
@@ -423,17 +432,17 @@ func charsetReader(label string, r io.Reader) (io.Reader, error) {
 		}
 		return strings.NewReader(string(out)), nil
 	}
-	return nil, fmt.Errorf("unsupported encoding %q", label)
+	return nil, errorf("unsupported encoding %q", label)
 }
 
 // faultDetail returns the first element inside a SOAP Fault's first
 // detail element that is named Fault, matched by local name only.
 func faultDetail(fault *etree.Element) *etree.Element {
-	for c := range fault.ChildElementsSeq() {
+	for c, at := firstChild(fault); c != nil; c, at = nextChild(fault, at) {
 		if c.Tag != "detail" {
 			continue
 		}
-		for f := range c.ChildElementsSeq() {
+		for f, at := firstChild(c); f != nil; f, at = nextChild(c, at) {
 			if f.Tag == "Fault" {
 				return f
 			}

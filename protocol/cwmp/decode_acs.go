@@ -11,11 +11,11 @@ import (
 func decodeInform(d *decoder, el *etree.Element) Body {
 	v := &Inform{CurrentTime: UnknownTime}
 	seenDevice := false
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "DeviceId":
 			seenDevice = true
-			for f := range c.ChildElementsSeq() {
+			for f, at := firstChild(c); f != nil; f, at = nextChild(c, at) {
 				switch f.Tag {
 				case "Manufacturer":
 					v.DeviceId.Manufacturer = str(f)
@@ -29,7 +29,7 @@ func decodeInform(d *decoder, el *etree.Element) Body {
 			}
 		case "Event":
 			v.Event = arrayOf(d, c, func(_ *decoder, el *etree.Element, ev *EventStruct) {
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "EventCode":
 						ev.EventCode = EventCode(str(c))
@@ -54,7 +54,7 @@ func decodeInform(d *decoder, el *etree.Element) Body {
 
 func decodeInformResponse(d *decoder, el *etree.Element) Body {
 	v := &InformResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "MaxEnvelopes" {
 			v.MaxEnvelopes = d.uint32(c)
 		}
@@ -65,7 +65,7 @@ func decodeInformResponse(d *decoder, el *etree.Element) Body {
 func decodeTransferComplete(d *decoder, el *etree.Element) Body {
 	v := &TransferComplete{StartTime: UnknownTime, CompleteTime: UnknownTime}
 	seenFault := false
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "CommandKey":
 			v.CommandKey = str(c)
@@ -84,7 +84,7 @@ func decodeTransferComplete(d *decoder, el *etree.Element) Body {
 func decodeAutonomousTransferComplete(d *decoder, el *etree.Element) Body {
 	v := &AutonomousTransferComplete{StartTime: UnknownTime, CompleteTime: UnknownTime}
 	seenFault := false
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "AnnounceURL":
 			v.AnnounceURL = str(c)
@@ -112,7 +112,7 @@ func decodeAutonomousTransferComplete(d *decoder, el *etree.Element) Body {
 
 func decodeKicked(_ *decoder, el *etree.Element) Body {
 	v := &Kicked{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "Command":
 			v.Command = str(c)
@@ -129,7 +129,7 @@ func decodeKicked(_ *decoder, el *etree.Element) Body {
 
 func decodeKickedResponse(_ *decoder, el *etree.Element) Body {
 	v := &KickedResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "NextURL" {
 			v.NextURL = str(c)
 		}
@@ -139,13 +139,13 @@ func decodeKickedResponse(_ *decoder, el *etree.Element) Body {
 
 func decodeRequestDownload(d *decoder, el *etree.Element) Body {
 	v := &RequestDownload{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "FileType":
 			v.FileType = FileType(str(c))
 		case "FileTypeArg":
 			v.FileTypeArg = arrayOf(d, c, func(_ *decoder, el *etree.Element, a *ArgStruct) {
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "Name":
 						a.Name = str(c)
@@ -164,7 +164,7 @@ func decodeRequestDownload(d *decoder, el *etree.Element) Body {
 // default, exactly as Encode fills them in.
 func (d *decoder) fault(el *etree.Element) *Fault {
 	f := &Fault{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "faultcode":
 			code := str(c)
@@ -181,7 +181,7 @@ func (d *decoder) fault(el *etree.Element) *Fault {
 			d.err = unboundPrefix(detail)
 		}
 		seen := false
-		for c := range detail.ChildElementsSeq() {
+		for c, at := firstChild(detail); c != nil; c, at = nextChild(detail, at) {
 			switch c.Tag {
 			case "FaultCode":
 				f.FaultCode, seen = FaultCode(d.uint32(c)), true
@@ -190,7 +190,7 @@ func (d *decoder) fault(el *etree.Element) *Fault {
 			case "SetParameterValuesFault":
 				var p SetParameterValuesFault
 				seenCode := false
-				for g := range c.ChildElementsSeq() {
+				for g, at := firstChild(c); g != nil; g, at = nextChild(c, at) {
 					switch g.Tag {
 					case "ParameterName":
 						p.ParameterName = str(g)

@@ -6,7 +6,7 @@ import "github.com/beevik/etree"
 
 func decodeGetRPCMethodsResponse(d *decoder, el *etree.Element) Body {
 	v := &GetRPCMethodsResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "MethodList" {
 			v.MethodList = d.strings(c)
 		}
@@ -16,7 +16,7 @@ func decodeGetRPCMethodsResponse(d *decoder, el *etree.Element) Body {
 
 func decodeSetParameterValues(d *decoder, el *etree.Element) Body {
 	v := &SetParameterValues{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "ParameterList":
 			v.ParameterList = d.parameterValues(c)
@@ -29,7 +29,7 @@ func decodeSetParameterValues(d *decoder, el *etree.Element) Body {
 
 func decodeSetParameterValuesResponse(d *decoder, el *etree.Element) Body {
 	v := &SetParameterValuesResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "Status" {
 			v.Status = d.int32(c)
 		}
@@ -39,7 +39,7 @@ func decodeSetParameterValuesResponse(d *decoder, el *etree.Element) Body {
 
 func decodeGetParameterValues(d *decoder, el *etree.Element) Body {
 	v := &GetParameterValues{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "ParameterNames" {
 			v.ParameterNames = d.strings(c)
 		}
@@ -49,7 +49,7 @@ func decodeGetParameterValues(d *decoder, el *etree.Element) Body {
 
 func decodeGetParameterValuesResponse(d *decoder, el *etree.Element) Body {
 	v := &GetParameterValuesResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "ParameterList" {
 			v.ParameterList = d.parameterValues(c)
 		}
@@ -59,7 +59,7 @@ func decodeGetParameterValuesResponse(d *decoder, el *etree.Element) Body {
 
 func decodeGetParameterNames(d *decoder, el *etree.Element) Body {
 	v := &GetParameterNames{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "ParameterPath":
 			v.ParameterPath = str(c)
@@ -72,10 +72,10 @@ func decodeGetParameterNames(d *decoder, el *etree.Element) Body {
 
 func decodeGetParameterNamesResponse(d *decoder, el *etree.Element) Body {
 	v := &GetParameterNamesResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "ParameterList" {
 			v.ParameterList = arrayOf(d, c, func(d *decoder, el *etree.Element, p *ParameterInfoStruct) {
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "Name":
 						p.Name = str(c)
@@ -91,10 +91,10 @@ func decodeGetParameterNamesResponse(d *decoder, el *etree.Element) Body {
 
 func decodeSetParameterAttributes(d *decoder, el *etree.Element) Body {
 	v := &SetParameterAttributes{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "ParameterList" {
 			v.ParameterList = arrayOf(d, c, func(d *decoder, el *etree.Element, p *SetParameterAttributesStruct) {
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "Name":
 						p.Name = str(c)
@@ -116,7 +116,7 @@ func decodeSetParameterAttributes(d *decoder, el *etree.Element) Body {
 
 func decodeGetParameterAttributes(d *decoder, el *etree.Element) Body {
 	v := &GetParameterAttributes{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "ParameterNames" {
 			v.ParameterNames = d.strings(c)
 		}
@@ -126,10 +126,10 @@ func decodeGetParameterAttributes(d *decoder, el *etree.Element) Body {
 
 func decodeGetParameterAttributesResponse(d *decoder, el *etree.Element) Body {
 	v := &GetParameterAttributesResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "ParameterList" {
 			v.ParameterList = arrayOf(d, c, func(d *decoder, el *etree.Element, p *ParameterAttributeStruct) {
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "Name":
 						p.Name = str(c)
@@ -147,7 +147,7 @@ func decodeGetParameterAttributesResponse(d *decoder, el *etree.Element) Body {
 
 func decodeAddObject(_ *decoder, el *etree.Element) Body {
 	v := &AddObject{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "ObjectName":
 			v.ObjectName = str(c)
@@ -160,7 +160,7 @@ func decodeAddObject(_ *decoder, el *etree.Element) Body {
 
 func decodeAddObjectResponse(d *decoder, el *etree.Element) Body {
 	v := &AddObjectResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "InstanceNumber":
 			v.InstanceNumber = d.uint32(c)
@@ -173,7 +173,7 @@ func decodeAddObjectResponse(d *decoder, el *etree.Element) Body {
 
 func decodeDeleteObject(_ *decoder, el *etree.Element) Body {
 	v := &DeleteObject{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "ObjectName":
 			v.ObjectName = str(c)
@@ -186,7 +186,7 @@ func decodeDeleteObject(_ *decoder, el *etree.Element) Body {
 
 func decodeDeleteObjectResponse(d *decoder, el *etree.Element) Body {
 	v := &DeleteObjectResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "Status" {
 			v.Status = d.int32(c)
 		}
@@ -196,7 +196,7 @@ func decodeDeleteObjectResponse(d *decoder, el *etree.Element) Body {
 
 func decodeDownload(d *decoder, el *etree.Element) Body {
 	v := &Download{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "CommandKey":
 			v.CommandKey = str(c)
@@ -225,7 +225,7 @@ func decodeDownload(d *decoder, el *etree.Element) Body {
 
 func decodeDownloadResponse(d *decoder, el *etree.Element) Body {
 	v := &DownloadResponse{StartTime: UnknownTime, CompleteTime: UnknownTime}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "Status":
 			v.Status = d.int32(c)
@@ -240,7 +240,7 @@ func decodeDownloadResponse(d *decoder, el *etree.Element) Body {
 
 func decodeReboot(_ *decoder, el *etree.Element) Body {
 	v := &Reboot{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "CommandKey" {
 			v.CommandKey = str(c)
 		}
@@ -250,10 +250,10 @@ func decodeReboot(_ *decoder, el *etree.Element) Body {
 
 func decodeGetQueuedTransfersResponse(d *decoder, el *etree.Element) Body {
 	v := &GetQueuedTransfersResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "TransferList" {
 			v.TransferList = arrayOf(d, c, func(d *decoder, el *etree.Element, t *QueuedTransferStruct) {
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "CommandKey":
 						t.CommandKey = str(c)
@@ -269,7 +269,7 @@ func decodeGetQueuedTransfersResponse(d *decoder, el *etree.Element) Body {
 
 func decodeScheduleInform(d *decoder, el *etree.Element) Body {
 	v := &ScheduleInform{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "DelaySeconds":
 			v.DelaySeconds = d.uint32(c)
@@ -282,7 +282,7 @@ func decodeScheduleInform(d *decoder, el *etree.Element) Body {
 
 func decodeSetVouchers(d *decoder, el *etree.Element) Body {
 	v := &SetVouchers{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "VoucherList" {
 			v.VoucherList = arrayOf(d, c, func(d *decoder, el *etree.Element, b *[]byte) { *b = d.base64(el) })
 		}
@@ -292,7 +292,7 @@ func decodeSetVouchers(d *decoder, el *etree.Element) Body {
 
 func decodeGetOptions(_ *decoder, el *etree.Element) Body {
 	v := &GetOptions{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "OptionName" {
 			v.OptionName = str(c)
 		}
@@ -302,11 +302,11 @@ func decodeGetOptions(_ *decoder, el *etree.Element) Body {
 
 func decodeGetOptionsResponse(d *decoder, el *etree.Element) Body {
 	v := &GetOptionsResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "OptionList" {
 			v.OptionList = arrayOf(d, c, func(d *decoder, el *etree.Element, o *OptionStruct) {
 				o.StartDate = UnknownTime
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "OptionName":
 						o.OptionName = str(c)
@@ -332,7 +332,7 @@ func decodeGetOptionsResponse(d *decoder, el *etree.Element) Body {
 
 func decodeUpload(d *decoder, el *etree.Element) Body {
 	v := &Upload{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "CommandKey":
 			v.CommandKey = str(c)
@@ -358,10 +358,10 @@ func decodeUploadResponse(d *decoder, el *etree.Element) Body {
 
 func decodeGetAllQueuedTransfersResponse(d *decoder, el *etree.Element) Body {
 	v := &GetAllQueuedTransfersResponse{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "TransferList" {
 			v.TransferList = arrayOf(d, c, func(d *decoder, el *etree.Element, t *AllQueuedTransferStruct) {
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "CommandKey":
 						t.CommandKey = str(c)
@@ -385,7 +385,7 @@ func decodeGetAllQueuedTransfersResponse(d *decoder, el *etree.Element) Body {
 
 func decodeScheduleDownload(d *decoder, el *etree.Element) Body {
 	v := &ScheduleDownload{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "CommandKey":
 			v.CommandKey = str(c)
@@ -403,7 +403,7 @@ func decodeScheduleDownload(d *decoder, el *etree.Element) Body {
 			v.TargetFileName = str(c)
 		case "TimeWindowList":
 			v.TimeWindowList = arrayOf(d, c, func(d *decoder, el *etree.Element, w *TimeWindowStruct) {
-				for c := range el.ChildElementsSeq() {
+				for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 					switch c.Tag {
 					case "WindowStart":
 						w.WindowStart = d.uint32(c)
@@ -425,7 +425,7 @@ func decodeScheduleDownload(d *decoder, el *etree.Element) Body {
 
 func decodeCancelTransfer(_ *decoder, el *etree.Element) Body {
 	v := &CancelTransfer{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "CommandKey" {
 			v.CommandKey = str(c)
 		}

@@ -10,7 +10,7 @@ import (
 
 func decodeChangeDUState(d *decoder, el *etree.Element) Body {
 	v := &ChangeDUState{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "Operations":
 			if op := d.operation(c); op != nil {
@@ -34,7 +34,7 @@ func (d *decoder) operation(el *etree.Element) Operation {
 	switch t {
 	case "InstallOpStruct":
 		o := &InstallOpStruct{}
-		for c := range el.ChildElementsSeq() {
+		for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 			switch c.Tag {
 			case "URL":
 				o.URL = str(c)
@@ -51,7 +51,7 @@ func (d *decoder) operation(el *etree.Element) Operation {
 		return o
 	case "UpdateOpStruct":
 		o := &UpdateOpStruct{}
-		for c := range el.ChildElementsSeq() {
+		for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 			switch c.Tag {
 			case "UUID":
 				o.UUID = str(c)
@@ -68,7 +68,7 @@ func (d *decoder) operation(el *etree.Element) Operation {
 		return o
 	case "UninstallOpStruct":
 		o := &UninstallOpStruct{}
-		for c := range el.ChildElementsSeq() {
+		for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 			switch c.Tag {
 			case "UUID":
 				o.UUID = str(c)
@@ -87,7 +87,7 @@ func (d *decoder) operation(el *etree.Element) Operation {
 func (d *decoder) opResult(el *etree.Element, r *OpResultStruct) (operation DUOperation) {
 	r.StartTime, r.CompleteTime = UnknownTime, UnknownTime
 	seenFault := false
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "UUID":
 			r.UUID = str(c)
@@ -117,7 +117,7 @@ func (d *decoder) opResult(el *etree.Element, r *OpResultStruct) (operation DUOp
 
 func decodeDUStateChangeComplete(d *decoder, el *etree.Element) Body {
 	v := &DUStateChangeComplete{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "Results":
 			var r OpResultStruct
@@ -132,7 +132,7 @@ func decodeDUStateChangeComplete(d *decoder, el *etree.Element) Body {
 
 func decodeAutonomousDUStateChangeComplete(d *decoder, el *etree.Element) Body {
 	v := &AutonomousDUStateChangeComplete{}
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		if c.Tag == "Results" {
 			var r AutonOpResultStruct
 			r.OperationPerformed = d.opResult(c, &r.OpResultStruct)

@@ -33,7 +33,7 @@ func elementPath(el *etree.Element) string {
 		}
 		name := e.Tag
 		n, idx := 0, 0
-		for s := range p.ChildElementsSeq() {
+		for s, at := firstChild(p); s != nil; s, at = nextChild(p, at) {
 			if s.Tag == e.Tag {
 				n++
 				if s == e {
@@ -247,7 +247,7 @@ func (d *decoder) parameterValues(el *etree.Element) []ParameterValueStruct {
 func (d *decoder) faultStruct(el *etree.Element) FaultStruct {
 	var f FaultStruct
 	seen := false
-	for c := range el.ChildElementsSeq() {
+	for c, at := firstChild(el); c != nil; c, at = nextChild(el, at) {
 		switch c.Tag {
 		case "FaultCode":
 			f.FaultCode, seen = FaultCode(d.uint32(c)), true

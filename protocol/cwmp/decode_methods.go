@@ -2,70 +2,171 @@ package cwmp
 
 import "github.com/beevik/etree"
 
-// methodSpec describes an RPC element: the schema generation that
-// introduced it (10: cwmp-1-0, 11: cwmp-1-1, 12: cwmp-1-2) and its decoder.
-type methodSpec struct {
+// rpcSpec describes an RPC element: the schema generation that introduced
+// it (10: cwmp-1-0, 11: cwmp-1-1, 12: cwmp-1-2) and which side sends it.
+type rpcSpec struct {
 	level  int
-	decode func(*decoder, *etree.Element) Body
+	sender side
 }
 
-// methods lists every RPC element of the cwmp-1-0..1-4 schemas except the
+// side is the peer that sends a message.
+type side uint8
+
+const (
+	sentByCPE side = 1 << iota
+	sentByACS
+	sentByBoth = sentByCPE | sentByACS
+)
+
+// rpcTable lists every RPC element of the cwmp-1-0..1-4 schemas except the
 // SOAP Fault, which lives in the SOAP namespace.
-var methods = map[string]methodSpec{
-	"GetRPCMethods":                           {10, decodeEmpty[GetRPCMethods]},
-	"GetRPCMethodsResponse":                   {10, decodeGetRPCMethodsResponse},
-	"SetParameterValues":                      {10, decodeSetParameterValues},
-	"SetParameterValuesResponse":              {10, decodeSetParameterValuesResponse},
-	"GetParameterValues":                      {10, decodeGetParameterValues},
-	"GetParameterValuesResponse":              {10, decodeGetParameterValuesResponse},
-	"GetParameterNames":                       {10, decodeGetParameterNames},
-	"GetParameterNamesResponse":               {10, decodeGetParameterNamesResponse},
-	"SetParameterAttributes":                  {10, decodeSetParameterAttributes},
-	"SetParameterAttributesResponse":          {10, decodeEmpty[SetParameterAttributesResponse]},
-	"GetParameterAttributes":                  {10, decodeGetParameterAttributes},
-	"GetParameterAttributesResponse":          {10, decodeGetParameterAttributesResponse},
-	"AddObject":                               {10, decodeAddObject},
-	"AddObjectResponse":                       {10, decodeAddObjectResponse},
-	"DeleteObject":                            {10, decodeDeleteObject},
-	"DeleteObjectResponse":                    {10, decodeDeleteObjectResponse},
-	"Download":                                {10, decodeDownload},
-	"DownloadResponse":                        {10, decodeDownloadResponse},
-	"Reboot":                                  {10, decodeReboot},
-	"RebootResponse":                          {10, decodeEmpty[RebootResponse]},
-	"GetQueuedTransfers":                      {10, decodeEmpty[GetQueuedTransfers]},
-	"GetQueuedTransfersResponse":              {10, decodeGetQueuedTransfersResponse},
-	"ScheduleInform":                          {10, decodeScheduleInform},
-	"ScheduleInformResponse":                  {10, decodeEmpty[ScheduleInformResponse]},
-	"SetVouchers":                             {10, decodeSetVouchers},
-	"SetVouchersResponse":                     {10, decodeEmpty[SetVouchersResponse]},
-	"GetOptions":                              {10, decodeGetOptions},
-	"GetOptionsResponse":                      {10, decodeGetOptionsResponse},
-	"Upload":                                  {10, decodeUpload},
-	"UploadResponse":                          {10, decodeUploadResponse},
-	"FactoryReset":                            {10, decodeEmpty[FactoryReset]},
-	"FactoryResetResponse":                    {10, decodeEmpty[FactoryResetResponse]},
-	"GetAllQueuedTransfers":                   {11, decodeEmpty[GetAllQueuedTransfers]},
-	"GetAllQueuedTransfersResponse":           {11, decodeGetAllQueuedTransfersResponse},
-	"ScheduleDownload":                        {12, decodeScheduleDownload},
-	"ScheduleDownloadResponse":                {12, decodeEmpty[ScheduleDownloadResponse]},
-	"CancelTransfer":                          {12, decodeCancelTransfer},
-	"CancelTransferResponse":                  {12, decodeEmpty[CancelTransferResponse]},
-	"ChangeDUState":                           {12, decodeChangeDUState},
-	"ChangeDUStateResponse":                   {12, decodeEmpty[ChangeDUStateResponse]},
-	"Inform":                                  {10, decodeInform},
-	"InformResponse":                          {10, decodeInformResponse},
-	"TransferComplete":                        {10, decodeTransferComplete},
-	"TransferCompleteResponse":                {10, decodeEmpty[TransferCompleteResponse]},
-	"AutonomousTransferComplete":              {11, decodeAutonomousTransferComplete},
-	"AutonomousTransferCompleteResponse":      {11, decodeEmpty[AutonomousTransferCompleteResponse]},
-	"Kicked":                                  {10, decodeKicked},
-	"KickedResponse":                          {10, decodeKickedResponse},
-	"RequestDownload":                         {10, decodeRequestDownload},
-	"RequestDownloadResponse":                 {10, decodeEmpty[RequestDownloadResponse]},
-	"DUStateChangeComplete":                   {12, decodeDUStateChangeComplete},
-	"DUStateChangeCompleteResponse":           {12, decodeEmpty[DUStateChangeCompleteResponse]},
-	"AutonomousDUStateChangeComplete":         {12, decodeAutonomousDUStateChangeComplete},
-	"AutonomousDUStateChangeCompleteResponse": {12, decodeEmpty[AutonomousDUStateChangeCompleteResponse]},
+var rpcTable = map[string]rpcSpec{
+	"GetRPCMethods":                           {10, sentByBoth},
+	"GetRPCMethodsResponse":                   {10, sentByBoth},
+	"SetParameterValues":                      {10, sentByACS},
+	"SetParameterValuesResponse":              {10, sentByCPE},
+	"GetParameterValues":                      {10, sentByACS},
+	"GetParameterValuesResponse":              {10, sentByCPE},
+	"GetParameterNames":                       {10, sentByACS},
+	"GetParameterNamesResponse":               {10, sentByCPE},
+	"SetParameterAttributes":                  {10, sentByACS},
+	"SetParameterAttributesResponse":          {10, sentByCPE},
+	"GetParameterAttributes":                  {10, sentByACS},
+	"GetParameterAttributesResponse":          {10, sentByCPE},
+	"AddObject":                               {10, sentByACS},
+	"AddObjectResponse":                       {10, sentByCPE},
+	"DeleteObject":                            {10, sentByACS},
+	"DeleteObjectResponse":                    {10, sentByCPE},
+	"Download":                                {10, sentByACS},
+	"DownloadResponse":                        {10, sentByCPE},
+	"Reboot":                                  {10, sentByACS},
+	"RebootResponse":                          {10, sentByCPE},
+	"GetQueuedTransfers":                      {10, sentByACS},
+	"GetQueuedTransfersResponse":              {10, sentByCPE},
+	"ScheduleInform":                          {10, sentByACS},
+	"ScheduleInformResponse":                  {10, sentByCPE},
+	"SetVouchers":                             {10, sentByACS},
+	"SetVouchersResponse":                     {10, sentByCPE},
+	"GetOptions":                              {10, sentByACS},
+	"GetOptionsResponse":                      {10, sentByCPE},
+	"Upload":                                  {10, sentByACS},
+	"UploadResponse":                          {10, sentByCPE},
+	"FactoryReset":                            {10, sentByACS},
+	"FactoryResetResponse":                    {10, sentByCPE},
+	"GetAllQueuedTransfers":                   {11, sentByACS},
+	"GetAllQueuedTransfersResponse":           {11, sentByCPE},
+	"ScheduleDownload":                        {12, sentByACS},
+	"ScheduleDownloadResponse":                {12, sentByCPE},
+	"CancelTransfer":                          {12, sentByACS},
+	"CancelTransferResponse":                  {12, sentByCPE},
+	"ChangeDUState":                           {12, sentByACS},
+	"ChangeDUStateResponse":                   {12, sentByCPE},
+	"Inform":                                  {10, sentByCPE},
+	"InformResponse":                          {10, sentByACS},
+	"TransferComplete":                        {10, sentByCPE},
+	"TransferCompleteResponse":                {10, sentByACS},
+	"AutonomousTransferComplete":              {11, sentByCPE},
+	"AutonomousTransferCompleteResponse":      {11, sentByACS},
+	"Kicked":                                  {10, sentByCPE},
+	"KickedResponse":                          {10, sentByACS},
+	"RequestDownload":                         {10, sentByCPE},
+	"RequestDownloadResponse":                 {10, sentByACS},
+	"DUStateChangeComplete":                   {12, sentByCPE},
+	"DUStateChangeCompleteResponse":           {12, sentByACS},
+	"AutonomousDUStateChangeComplete":         {12, sentByCPE},
+	"AutonomousDUStateChangeCompleteResponse": {12, sentByACS},
+}
+
+// decodeFunc reads one RPC element's arguments.
+type decodeFunc func(*decoder, *etree.Element) Body
+
+// namedDecoder is a decoder table entry. The tables are arrays, not maps:
+// a map of funcs is initialised by code, one insert per entry, and that
+// code would keep every decoder alive whether or not it is ever looked
+// up; an array of constants is static data the linker drops with its last
+// user.
+type namedDecoder struct {
+	name   string
+	decode decodeFunc
+}
+
+// findDecoder looks method up in a table; a linear scan of thirty entries
+// costs nothing next to parsing the XML.
+func findDecoder(table []namedDecoder, method string) (decodeFunc, bool) {
+	for _, d := range table {
+		if d.name == method {
+			return d.decode, true
+		}
+	}
+	return nil, false
+}
+
+// The decoders are kept in one table per sending side, so that a CPE's
+// decoder (DecodeCPE) reaches only the ACS's messages and the router binary
+// links none of the code that reads Informs and CPE responses.
+
+// acsMessages decodes the messages an ACS sends (rpcTable entries sentByACS).
+var acsMessages = [...]namedDecoder{
+	{"GetRPCMethods", decodeEmpty[GetRPCMethods]},
+	{"GetRPCMethodsResponse", decodeGetRPCMethodsResponse},
+	{"SetParameterValues", decodeSetParameterValues},
+	{"GetParameterValues", decodeGetParameterValues},
+	{"GetParameterNames", decodeGetParameterNames},
+	{"SetParameterAttributes", decodeSetParameterAttributes},
+	{"GetParameterAttributes", decodeGetParameterAttributes},
+	{"AddObject", decodeAddObject},
+	{"DeleteObject", decodeDeleteObject},
+	{"Download", decodeDownload},
+	{"Reboot", decodeReboot},
+	{"GetQueuedTransfers", decodeEmpty[GetQueuedTransfers]},
+	{"ScheduleInform", decodeScheduleInform},
+	{"SetVouchers", decodeSetVouchers},
+	{"GetOptions", decodeGetOptions},
+	{"Upload", decodeUpload},
+	{"FactoryReset", decodeEmpty[FactoryReset]},
+	{"GetAllQueuedTransfers", decodeEmpty[GetAllQueuedTransfers]},
+	{"ScheduleDownload", decodeScheduleDownload},
+	{"CancelTransfer", decodeCancelTransfer},
+	{"ChangeDUState", decodeChangeDUState},
+	{"InformResponse", decodeInformResponse},
+	{"TransferCompleteResponse", decodeEmpty[TransferCompleteResponse]},
+	{"AutonomousTransferCompleteResponse", decodeEmpty[AutonomousTransferCompleteResponse]},
+	{"KickedResponse", decodeKickedResponse},
+	{"RequestDownloadResponse", decodeEmpty[RequestDownloadResponse]},
+	{"DUStateChangeCompleteResponse", decodeEmpty[DUStateChangeCompleteResponse]},
+	{"AutonomousDUStateChangeCompleteResponse", decodeEmpty[AutonomousDUStateChangeCompleteResponse]},
+}
+
+// cpeMessages decodes the messages a CPE sends (rpcTable entries sentByCPE).
+var cpeMessages = [...]namedDecoder{
+	{"GetRPCMethods", decodeEmpty[GetRPCMethods]},
+	{"GetRPCMethodsResponse", decodeGetRPCMethodsResponse},
+	{"SetParameterValuesResponse", decodeSetParameterValuesResponse},
+	{"GetParameterValuesResponse", decodeGetParameterValuesResponse},
+	{"GetParameterNamesResponse", decodeGetParameterNamesResponse},
+	{"SetParameterAttributesResponse", decodeEmpty[SetParameterAttributesResponse]},
+	{"GetParameterAttributesResponse", decodeGetParameterAttributesResponse},
+	{"AddObjectResponse", decodeAddObjectResponse},
+	{"DeleteObjectResponse", decodeDeleteObjectResponse},
+	{"DownloadResponse", decodeDownloadResponse},
+	{"RebootResponse", decodeEmpty[RebootResponse]},
+	{"GetQueuedTransfersResponse", decodeGetQueuedTransfersResponse},
+	{"ScheduleInformResponse", decodeEmpty[ScheduleInformResponse]},
+	{"SetVouchersResponse", decodeEmpty[SetVouchersResponse]},
+	{"GetOptionsResponse", decodeGetOptionsResponse},
+	{"UploadResponse", decodeUploadResponse},
+	{"FactoryResetResponse", decodeEmpty[FactoryResetResponse]},
+	{"GetAllQueuedTransfersResponse", decodeGetAllQueuedTransfersResponse},
+	{"ScheduleDownloadResponse", decodeEmpty[ScheduleDownloadResponse]},
+	{"CancelTransferResponse", decodeEmpty[CancelTransferResponse]},
+	{"ChangeDUStateResponse", decodeEmpty[ChangeDUStateResponse]},
+	{"Inform", decodeInform},
+	{"TransferComplete", decodeTransferComplete},
+	{"AutonomousTransferComplete", decodeAutonomousTransferComplete},
+	{"Kicked", decodeKicked},
+	{"RequestDownload", decodeRequestDownload},
+	{"DUStateChangeComplete", decodeDUStateChangeComplete},
+	{"AutonomousDUStateChangeComplete", decodeAutonomousDUStateChangeComplete},
 }
 
 // The decoders in decode_*.go share these rules: children are matched by

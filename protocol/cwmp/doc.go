@@ -20,6 +20,14 @@
 // Encoded messages follow the XSD sequences exactly and validate against the
 // BBF schemas (the tests check this with xmllint).
 //
+// DecodeCPE and MarshalCPE (and EncodeCPE) are the entry points for a CPE,
+// whose binary must stay small: the decoders and argument writers are
+// kept per sending side (decode_methods.go, encode_side.go), and these
+// reach only the half a CPE needs, so the linker drops the code that reads
+// Informs and CPE responses and writes ACS requests. They give the same
+// bytes and the same errors as Decode and Marshal for everything a CPE
+// receives and sends; a message only a CPE sends decodes by name only.
+//
 // # Namespaces
 //
 // Elements are matched by namespace URI and local name, never by prefix.

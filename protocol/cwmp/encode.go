@@ -2,17 +2,10 @@ package cwmp
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"reflect"
 	"strconv"
 )
-
-// encodable is implemented by every Body type of this package.
-type encodable interface {
-	Body
-	encodeArgs(e *encoder)
-}
 
 // Encode writes env as one SOAP 1.1 envelope in env.Namespace (the peer's;
 // DefaultNamespace when empty). It checks first that the namespace's schema
@@ -21,33 +14,43 @@ type encodable interface {
 // not. Values are written as given: facets such as string lengths, patterns
 // and minimum array sizes are the caller's business.
 func Encode(w io.Writer, env *Envelope) error {
-	ns, body, err := checkEncodable(env)
+	return encodeTo(w, env, eitherSide{})
+}
+
+// encodeTo is Encode for the messages s sends.
+func encodeTo(w io.Writer, env *Envelope, s sender) error {
+	ns, body, err := checkEncodable(env, s)
 	if err != nil {
 		return err
 	}
 	e := getEncoder(w)
 	defer putEncoder(e)
-	e.envelope(ns, env, body)
+	e.envelope(ns, env, body, s)
 	e.flush()
 	if e.err != nil {
-		return fmt.Errorf("cwmp encode %s: %w", body.Method(), e.err)
+		return errorf("cwmp encode %s: %w", body.Method(), e.err)
 	}
 	return nil
 }
 
 // Marshal returns the encoded envelope; see Encode.
 func Marshal(env *Envelope) ([]byte, error) {
-	ns, body, err := checkEncodable(env)
+	return marshalAs(env, eitherSide{})
+}
+
+// marshalAs is Marshal for the messages s sends.
+func marshalAs(env *Envelope, s sender) ([]byte, error) {
+	ns, body, err := checkEncodable(env, s)
 	if err != nil {
 		return nil, err
 	}
 	e := getEncoder(nil)
 	defer putEncoder(e)
-	e.envelope(ns, env, body)
+	e.envelope(ns, env, body, s)
 	return append([]byte(nil), e.buf...), nil
 }
 
-func checkEncodable(env *Envelope) (string, encodable, error) {
+func checkEncodable(env *Envelope, s sender) (string, Body, error) {
 	if env == nil {
 		return "", nil, errors.New("cwmp encode: nil envelope")
 	}
@@ -59,34 +62,34 @@ func checkEncodable(env *Envelope) (string, encodable, error) {
 		ns = DefaultNamespace
 	}
 	if !IsCWMPNamespace(ns) {
-		return "", nil, fmt.Errorf("cwmp encode: namespace %q is not a cwmp namespace", ns)
+		return "", nil, errorf("cwmp encode: namespace %q is not a cwmp namespace", ns)
 	}
-	body, ok := env.Body.(encodable)
-	if !ok {
-		return "", nil, fmt.Errorf("cwmp encode: body type %T is not a cwmp RPC type", env.Body)
+	body := env.Body
+	if !s.sends(body) {
+		return "", nil, errorf("cwmp encode: body type %T is not a cwmp RPC type%s", env.Body, s.refusal())
 	}
 	if v := reflect.ValueOf(body); v.IsNil() {
-		return "", nil, fmt.Errorf("cwmp encode: nil %T body", env.Body)
+		return "", nil, errorf("cwmp encode: nil %T body", env.Body)
 	}
 	level := schemaLevel(ns)
-	if spec, ok := methods[body.Method()]; ok && spec.level > level {
-		return "", nil, fmt.Errorf("cwmp encode: %s does not exist in %s", body.Method(), ns)
+	if spec, ok := rpcTable[body.Method()]; ok && spec.level > level {
+		return "", nil, errorf("cwmp encode: %s does not exist in %s", body.Method(), ns)
 	}
 	h := env.Header
 	if level < 12 {
 		switch {
 		case h.SessionTimeout != nil:
-			return "", nil, fmt.Errorf("cwmp encode: header SessionTimeout does not exist in %s", ns)
+			return "", nil, errorf("cwmp encode: header SessionTimeout does not exist in %s", ns)
 		case h.SupportedCWMPVersions != "":
-			return "", nil, fmt.Errorf("cwmp encode: header SupportedCWMPVersions does not exist in %s", ns)
+			return "", nil, errorf("cwmp encode: header SupportedCWMPVersions does not exist in %s", ns)
 		case h.UseCWMPVersion != "":
-			return "", nil, fmt.Errorf("cwmp encode: header UseCWMPVersion does not exist in %s", ns)
+			return "", nil, errorf("cwmp encode: header UseCWMPVersion does not exist in %s", ns)
 		}
 	}
 	if c, ok := body.(*ChangeDUState); ok {
 		for i, op := range c.Operations {
 			if err := checkOperation(op); err != nil {
-				return "", nil, fmt.Errorf("cwmp encode: ChangeDUState Operations[%d]: %w", i, err)
+				return "", nil, errorf("cwmp encode: ChangeDUState Operations[%d]: %w", i, err)
 			}
 		}
 	}
@@ -108,7 +111,7 @@ func checkOperation(op Operation) error {
 			return nil
 		}
 	default:
-		return fmt.Errorf("operation type %T is not a cwmp operation", op)
+		return errorf("operation type %T is not a cwmp operation", op)
 	}
 	return errors.New("nil operation")
 }
@@ -120,7 +123,7 @@ const envelopeOpen = `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
 	`" xmlns:xsi="` + NamespaceXSI +
 	`" xmlns:cwmp="`
 
-func (e *encoder) envelope(ns string, env *Envelope, body encodable) {
+func (e *encoder) envelope(ns string, env *Envelope, body Body, s sender) {
 	e.raw(envelopeOpen)
 	e.raw(ns)
 	e.raw("\">\n")
@@ -134,7 +137,7 @@ func (e *encoder) envelope(ns string, env *Envelope, body encodable) {
 		e.raw(name)
 		e.raw(">\n")
 		mark := len(e.buf)
-		body.encodeArgs(e)
+		s.writeArgs(e, body)
 		if len(e.buf) == mark {
 			// An argument-less RPC has an empty content model: not even a
 			// newline may stand between its tags.
@@ -223,6 +226,7 @@ func (e *encoder) fault(f *Fault) {
 	e.raw("</soap-env:Fault>\n")
 }
 
-// encodeArgs of Fault is unused (the envelope writes faults itself) but
-// makes *Fault encodable.
-func (f *Fault) encodeArgs(e *encoder) { e.fault(f) }
+// The argument writers of Fault are unused (the envelope writes faults
+// itself) but make *Fault a message of both sides.
+func (f *Fault) encodeUp(e *encoder)   { e.fault(f) }
+func (f *Fault) encodeDown(e *encoder) { e.fault(f) }

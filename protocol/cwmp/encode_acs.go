@@ -1,6 +1,7 @@
 package cwmp
 
-// Argument writers of the methods an ACS handles and their responses.
+// Argument writers of the methods an ACS handles (encodeUp: the CPE sends
+// them) and their responses (encodeDown: the ACS sends them).
 
 func (e *encoder) faultStruct(f *FaultStruct) {
 	e.open("FaultStruct")
@@ -9,7 +10,7 @@ func (e *encoder) faultStruct(f *FaultStruct) {
 	e.close("FaultStruct")
 }
 
-func (v *Inform) encodeArgs(e *encoder) {
+func (v *Inform) encodeUp(e *encoder) {
 	e.open("DeviceId")
 	e.leaf("Manufacturer", v.DeviceId.Manufacturer)
 	e.leaf("OUI", v.DeviceId.OUI)
@@ -30,18 +31,18 @@ func (v *Inform) encodeArgs(e *encoder) {
 	e.parameterValueList("ParameterList", v.ParameterList)
 }
 
-func (v *InformResponse) encodeArgs(e *encoder) { e.leafUint("MaxEnvelopes", v.MaxEnvelopes) }
+func (v *InformResponse) encodeDown(e *encoder) { e.leafUint("MaxEnvelopes", v.MaxEnvelopes) }
 
-func (v *TransferComplete) encodeArgs(e *encoder) {
+func (v *TransferComplete) encodeUp(e *encoder) {
 	e.leaf("CommandKey", v.CommandKey)
 	e.faultStruct(&v.FaultStruct)
 	e.leafTime("StartTime", v.StartTime)
 	e.leafTime("CompleteTime", v.CompleteTime)
 }
 
-func (v *TransferCompleteResponse) encodeArgs(*encoder) {}
+func (v *TransferCompleteResponse) encodeDown(*encoder) {}
 
-func (v *AutonomousTransferComplete) encodeArgs(e *encoder) {
+func (v *AutonomousTransferComplete) encodeUp(e *encoder) {
 	e.leaf("AnnounceURL", v.AnnounceURL)
 	e.leaf("TransferURL", v.TransferURL)
 	e.leafBool("IsDownload", v.IsDownload)
@@ -53,18 +54,18 @@ func (v *AutonomousTransferComplete) encodeArgs(e *encoder) {
 	e.leafTime("CompleteTime", v.CompleteTime)
 }
 
-func (v *AutonomousTransferCompleteResponse) encodeArgs(*encoder) {}
+func (v *AutonomousTransferCompleteResponse) encodeDown(*encoder) {}
 
-func (v *Kicked) encodeArgs(e *encoder) {
+func (v *Kicked) encodeUp(e *encoder) {
 	e.leaf("Command", v.Command)
 	e.leaf("Referer", v.Referer)
 	e.leaf("Arg", v.Arg)
 	e.leaf("Next", v.Next)
 }
 
-func (v *KickedResponse) encodeArgs(e *encoder) { e.leaf("NextURL", v.NextURL) }
+func (v *KickedResponse) encodeDown(e *encoder) { e.leaf("NextURL", v.NextURL) }
 
-func (v *RequestDownload) encodeArgs(e *encoder) {
+func (v *RequestDownload) encodeUp(e *encoder) {
 	e.leaf("FileType", string(v.FileType))
 	e.array("FileTypeArg", "cwmp:ArgStruct", len(v.FileTypeArg))
 	for i := range v.FileTypeArg {
@@ -76,4 +77,4 @@ func (v *RequestDownload) encodeArgs(e *encoder) {
 	e.closeArray("FileTypeArg")
 }
 
-func (v *RequestDownloadResponse) encodeArgs(*encoder) {}
+func (v *RequestDownloadResponse) encodeDown(*encoder) {}

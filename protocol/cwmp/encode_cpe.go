@@ -2,33 +2,38 @@ package cwmp
 
 import "encoding/base64"
 
-// Argument writers of the methods a CPE handles and their responses.
+// Argument writers of the methods a CPE handles (encodeDown: the ACS
+// sends them) and their responses (encodeUp: the CPE sends them).
 
-func (v *GetRPCMethods) encodeArgs(*encoder) {}
+// Both sides call GetRPCMethods, so it and its response have both writers.
 
-func (v *GetRPCMethodsResponse) encodeArgs(e *encoder) { e.stringArray("MethodList", v.MethodList) }
+func (v *GetRPCMethods) encodeUp(*encoder)   {}
+func (v *GetRPCMethods) encodeDown(*encoder) {}
 
-func (v *SetParameterValues) encodeArgs(e *encoder) {
+func (v *GetRPCMethodsResponse) encodeUp(e *encoder)   { v.encodeDown(e) }
+func (v *GetRPCMethodsResponse) encodeDown(e *encoder) { e.stringArray("MethodList", v.MethodList) }
+
+func (v *SetParameterValues) encodeDown(e *encoder) {
 	e.parameterValueList("ParameterList", v.ParameterList)
 	e.leaf("ParameterKey", v.ParameterKey)
 }
 
-func (v *SetParameterValuesResponse) encodeArgs(e *encoder) { e.leafInt("Status", v.Status) }
+func (v *SetParameterValuesResponse) encodeUp(e *encoder) { e.leafInt("Status", v.Status) }
 
-func (v *GetParameterValues) encodeArgs(e *encoder) {
+func (v *GetParameterValues) encodeDown(e *encoder) {
 	e.stringArray("ParameterNames", v.ParameterNames)
 }
 
-func (v *GetParameterValuesResponse) encodeArgs(e *encoder) {
+func (v *GetParameterValuesResponse) encodeUp(e *encoder) {
 	e.parameterValueList("ParameterList", v.ParameterList)
 }
 
-func (v *GetParameterNames) encodeArgs(e *encoder) {
+func (v *GetParameterNames) encodeDown(e *encoder) {
 	e.leaf("ParameterPath", v.ParameterPath)
 	e.leafBool("NextLevel", v.NextLevel)
 }
 
-func (v *GetParameterNamesResponse) encodeArgs(e *encoder) {
+func (v *GetParameterNamesResponse) encodeUp(e *encoder) {
 	e.array("ParameterList", "cwmp:ParameterInfoStruct", len(v.ParameterList))
 	for i := range v.ParameterList {
 		p := &v.ParameterList[i]
@@ -41,7 +46,7 @@ func (v *GetParameterNamesResponse) encodeArgs(e *encoder) {
 	e.closeArray("ParameterList")
 }
 
-func (v *SetParameterAttributes) encodeArgs(e *encoder) {
+func (v *SetParameterAttributes) encodeDown(e *encoder) {
 	e.array("ParameterList", "cwmp:SetParameterAttributesStruct", len(v.ParameterList))
 	for i := range v.ParameterList {
 		p := &v.ParameterList[i]
@@ -57,13 +62,13 @@ func (v *SetParameterAttributes) encodeArgs(e *encoder) {
 	e.closeArray("ParameterList")
 }
 
-func (v *SetParameterAttributesResponse) encodeArgs(*encoder) {}
+func (v *SetParameterAttributesResponse) encodeUp(*encoder) {}
 
-func (v *GetParameterAttributes) encodeArgs(e *encoder) {
+func (v *GetParameterAttributes) encodeDown(e *encoder) {
 	e.stringArray("ParameterNames", v.ParameterNames)
 }
 
-func (v *GetParameterAttributesResponse) encodeArgs(e *encoder) {
+func (v *GetParameterAttributesResponse) encodeUp(e *encoder) {
 	e.array("ParameterList", "cwmp:ParameterAttributeStruct", len(v.ParameterList))
 	for i := range v.ParameterList {
 		p := &v.ParameterList[i]
@@ -77,24 +82,24 @@ func (v *GetParameterAttributesResponse) encodeArgs(e *encoder) {
 	e.closeArray("ParameterList")
 }
 
-func (v *AddObject) encodeArgs(e *encoder) {
+func (v *AddObject) encodeDown(e *encoder) {
 	e.leaf("ObjectName", v.ObjectName)
 	e.leaf("ParameterKey", v.ParameterKey)
 }
 
-func (v *AddObjectResponse) encodeArgs(e *encoder) {
+func (v *AddObjectResponse) encodeUp(e *encoder) {
 	e.leafUint("InstanceNumber", v.InstanceNumber)
 	e.leafInt("Status", v.Status)
 }
 
-func (v *DeleteObject) encodeArgs(e *encoder) {
+func (v *DeleteObject) encodeDown(e *encoder) {
 	e.leaf("ObjectName", v.ObjectName)
 	e.leaf("ParameterKey", v.ParameterKey)
 }
 
-func (v *DeleteObjectResponse) encodeArgs(e *encoder) { e.leafInt("Status", v.Status) }
+func (v *DeleteObjectResponse) encodeUp(e *encoder) { e.leafInt("Status", v.Status) }
 
-func (v *Download) encodeArgs(e *encoder) {
+func (v *Download) encodeDown(e *encoder) {
 	e.leaf("CommandKey", v.CommandKey)
 	e.leaf("FileType", string(v.FileType))
 	e.leaf("URL", v.URL)
@@ -107,17 +112,17 @@ func (v *Download) encodeArgs(e *encoder) {
 	e.leaf("FailureURL", v.FailureURL)
 }
 
-func (v *DownloadResponse) encodeArgs(e *encoder) {
+func (v *DownloadResponse) encodeUp(e *encoder) {
 	e.leafInt("Status", v.Status)
 	e.leafTime("StartTime", v.StartTime)
 	e.leafTime("CompleteTime", v.CompleteTime)
 }
 
-func (v *Reboot) encodeArgs(e *encoder)           { e.leaf("CommandKey", v.CommandKey) }
-func (v *RebootResponse) encodeArgs(*encoder)     {}
-func (v *GetQueuedTransfers) encodeArgs(*encoder) {}
+func (v *Reboot) encodeDown(e *encoder)           { e.leaf("CommandKey", v.CommandKey) }
+func (v *RebootResponse) encodeUp(*encoder)       {}
+func (v *GetQueuedTransfers) encodeDown(*encoder) {}
 
-func (v *GetQueuedTransfersResponse) encodeArgs(e *encoder) {
+func (v *GetQueuedTransfersResponse) encodeUp(e *encoder) {
 	e.array("TransferList", "cwmp:QueuedTransferStruct", len(v.TransferList))
 	for i := range v.TransferList {
 		t := &v.TransferList[i]
@@ -129,14 +134,14 @@ func (v *GetQueuedTransfersResponse) encodeArgs(e *encoder) {
 	e.closeArray("TransferList")
 }
 
-func (v *ScheduleInform) encodeArgs(e *encoder) {
+func (v *ScheduleInform) encodeDown(e *encoder) {
 	e.leafUint("DelaySeconds", v.DelaySeconds)
 	e.leaf("CommandKey", v.CommandKey)
 }
 
-func (v *ScheduleInformResponse) encodeArgs(*encoder) {}
+func (v *ScheduleInformResponse) encodeUp(*encoder) {}
 
-func (v *SetVouchers) encodeArgs(e *encoder) {
+func (v *SetVouchers) encodeDown(e *encoder) {
 	e.array("VoucherList", "soap-enc:base64", len(v.VoucherList))
 	for _, b := range v.VoucherList {
 		e.leaf("base64", base64.StdEncoding.EncodeToString(b))
@@ -144,11 +149,11 @@ func (v *SetVouchers) encodeArgs(e *encoder) {
 	e.closeArray("VoucherList")
 }
 
-func (v *SetVouchersResponse) encodeArgs(*encoder) {}
+func (v *SetVouchersResponse) encodeUp(*encoder) {}
 
-func (v *GetOptions) encodeArgs(e *encoder) { e.leaf("OptionName", v.OptionName) }
+func (v *GetOptions) encodeDown(e *encoder) { e.leaf("OptionName", v.OptionName) }
 
-func (v *GetOptionsResponse) encodeArgs(e *encoder) {
+func (v *GetOptionsResponse) encodeUp(e *encoder) {
 	e.array("OptionList", "cwmp:OptionStruct", len(v.OptionList))
 	for i := range v.OptionList {
 		o := &v.OptionList[i]
@@ -167,7 +172,7 @@ func (v *GetOptionsResponse) encodeArgs(e *encoder) {
 	e.closeArray("OptionList")
 }
 
-func (v *Upload) encodeArgs(e *encoder) {
+func (v *Upload) encodeDown(e *encoder) {
 	e.leaf("CommandKey", v.CommandKey)
 	e.leaf("FileType", string(v.FileType))
 	e.leaf("URL", v.URL)
@@ -176,17 +181,17 @@ func (v *Upload) encodeArgs(e *encoder) {
 	e.leafUint("DelaySeconds", v.DelaySeconds)
 }
 
-func (v *UploadResponse) encodeArgs(e *encoder) {
+func (v *UploadResponse) encodeUp(e *encoder) {
 	e.leafInt("Status", v.Status)
 	e.leafTime("StartTime", v.StartTime)
 	e.leafTime("CompleteTime", v.CompleteTime)
 }
 
-func (v *FactoryReset) encodeArgs(*encoder)          {}
-func (v *FactoryResetResponse) encodeArgs(*encoder)  {}
-func (v *GetAllQueuedTransfers) encodeArgs(*encoder) {}
+func (v *FactoryReset) encodeDown(*encoder)          {}
+func (v *FactoryResetResponse) encodeUp(*encoder)    {}
+func (v *GetAllQueuedTransfers) encodeDown(*encoder) {}
 
-func (v *GetAllQueuedTransfersResponse) encodeArgs(e *encoder) {
+func (v *GetAllQueuedTransfersResponse) encodeUp(e *encoder) {
 	e.array("TransferList", "cwmp:AllQueuedTransferStruct", len(v.TransferList))
 	for i := range v.TransferList {
 		t := &v.TransferList[i]
@@ -202,7 +207,7 @@ func (v *GetAllQueuedTransfersResponse) encodeArgs(e *encoder) {
 	e.closeArray("TransferList")
 }
 
-func (v *ScheduleDownload) encodeArgs(e *encoder) {
+func (v *ScheduleDownload) encodeDown(e *encoder) {
 	e.leaf("CommandKey", v.CommandKey)
 	e.leaf("FileType", string(v.FileType))
 	e.leaf("URL", v.URL)
@@ -224,7 +229,7 @@ func (v *ScheduleDownload) encodeArgs(e *encoder) {
 	e.closeArray("TimeWindowList")
 }
 
-func (v *ScheduleDownloadResponse) encodeArgs(*encoder) {}
+func (v *ScheduleDownloadResponse) encodeUp(*encoder) {}
 
-func (v *CancelTransfer) encodeArgs(e *encoder)       { e.leaf("CommandKey", v.CommandKey) }
-func (v *CancelTransferResponse) encodeArgs(*encoder) {}
+func (v *CancelTransfer) encodeDown(e *encoder)     { e.leaf("CommandKey", v.CommandKey) }
+func (v *CancelTransferResponse) encodeUp(*encoder) {}

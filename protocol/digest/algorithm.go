@@ -48,7 +48,7 @@ func ParseAlgorithm(name string) (Algorithm, error) {
 	case strings.EqualFold(name, "SHA-256-sess"):
 		return SHA256Sess, nil
 	}
-	return 0, fmt.Errorf("%w: algorithm", ErrUnsupported)
+	return 0, &detailError{ErrUnsupported, "algorithm"}
 }
 
 func (a Algorithm) valid() bool { return a >= MD5 && a <= SHA256Sess }

@@ -5,11 +5,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 )
 
-var errBasicSyntax = fmt.Errorf("%w: basic credentials", ErrMalformed)
+var errBasicSyntax = &detailError{ErrMalformed, "basic credentials"}
 
 // basicAuth checks Basic credentials, which TR-069 allows only over TLS.
 func (s *Server) basicAuth(r *http.Request) (string, error) {
@@ -22,7 +21,7 @@ func (s *Server) basicAuth(r *http.Request) (string, error) {
 	}
 	cred, found, err := s.lookup(r.Context(), user)
 	if err != nil {
-		return user, fmt.Errorf("digest: credential lookup: %w", err)
+		return user, errorf("digest: credential lookup: %w", err)
 	}
 	if !found {
 		return user, errUnknownUser

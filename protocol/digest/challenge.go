@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 )
@@ -72,12 +71,12 @@ func ParseChallenge(header string) ([]Challenge, error) {
 	for !l.eof() {
 		c, err := parseOneChallenge(&l)
 		if err != nil {
-			return nil, fmt.Errorf("%w: www-authenticate at byte %d: %w", ErrMalformed, l.i, err)
+			return nil, errorf("%w: www-authenticate at byte %d: %w", ErrMalformed, l.i, err)
 		}
 		out = append(out, c)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: empty www-authenticate", ErrMalformed)
+		return nil, &detailError{ErrMalformed, "empty www-authenticate"}
 	}
 	return out, nil
 }
@@ -102,7 +101,7 @@ func ParseChallenges(h http.Header) ([]Challenge, error) {
 		if firstErr != nil {
 			return nil, firstErr
 		}
-		return nil, fmt.Errorf("%w: no www-authenticate header", ErrMalformed)
+		return nil, &detailError{ErrMalformed, "no www-authenticate header"}
 	}
 	return out, nil
 }

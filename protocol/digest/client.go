@@ -67,10 +67,10 @@ func (c *Client) Reset() {
 }
 
 var (
-	errInsecureBasic = fmt.Errorf("%w: basic challenge over plain http refused", ErrUnsupported)
-	errNoChallenge   = fmt.Errorf("%w: no digest or basic challenge this client can answer", ErrUnsupported)
+	errInsecureBasic = &detailError{ErrUnsupported, "basic challenge over plain http refused"}
+	errNoChallenge   = &detailError{ErrUnsupported, "no digest or basic challenge this client can answer"}
 	errUsername      = errors.New("digest: username cannot be carried in a header")
-	errRejected      = fmt.Errorf("%w: server refused the answer to a fresh challenge", ErrBadCredentials)
+	errRejected      = &detailError{ErrBadCredentials, "server refused the answer to a fresh challenge"}
 )
 
 func isHTTPS(r *http.Request) bool {

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -60,11 +59,11 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	for i, a := range s.algs {
 		if !a.valid() {
-			return nil, fmt.Errorf("digest: unknown algorithm %d", a)
+			return nil, errorf("digest: unknown algorithm %d", a)
 		}
 		for _, b := range s.algs[:i] {
 			if a == b {
-				return nil, fmt.Errorf("digest: algorithm %s listed twice", a)
+				return nil, errorf("digest: algorithm %s listed twice", a)
 			}
 		}
 	}
@@ -91,7 +90,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	for _, sec := range secrets {
 		if len(sec) < minSecretLen {
-			return nil, fmt.Errorf("digest: every secret needs at least %d bytes", minSecretLen)
+			return nil, errorf("digest: every secret needs at least %d bytes", minSecretLen)
 		}
 	}
 	s.nonces = newNonceBook(secrets, cfg.Realm)
@@ -134,25 +133,25 @@ func (s *Server) challenge(w http.ResponseWriter, stale, basic bool) {
 // Fixed errors, so a failing request allocates nothing for them and their
 // text can never carry what the client sent.
 var (
-	errManyHeaders   = fmt.Errorf("%w: several authorization headers", ErrMalformed)
-	errMissing       = fmt.Errorf("%w: a required directive is missing", ErrMalformed)
-	errNC            = fmt.Errorf("%w: nc is not 1 to 8 hex digits above zero", ErrMalformed)
-	errScheme        = fmt.Errorf("%w: authorization scheme", ErrUnsupported)
-	errNoQop         = fmt.Errorf("%w: qop=auth is required", ErrUnsupported)
-	errQop           = fmt.Errorf("%w: qop other than auth", ErrUnsupported)
-	errAlgorithm     = fmt.Errorf("%w: algorithm not offered", ErrUnsupported)
-	errUserhash      = fmt.Errorf("%w: userhash", ErrUnsupported)
-	errBasicRefused  = fmt.Errorf("%w: basic is not allowed on this request", ErrUnsupported)
-	errRealm         = fmt.Errorf("%w: realm", ErrMismatch)
-	errURI           = fmt.Errorf("%w: uri differs from the request-target", ErrMismatch)
-	errOpaque        = fmt.Errorf("%w: opaque", ErrMismatch)
-	errUnknownUser   = fmt.Errorf("%w: unknown user", ErrBadCredentials)
-	errWrongResponse = fmt.Errorf("%w: response does not verify", ErrBadCredentials)
-	errWrongPassword = fmt.Errorf("%w: password does not match", ErrBadCredentials)
-	errNonceUnknown  = fmt.Errorf("%w: nonce not issued under a current secret", ErrStale)
-	errNonceExpired  = fmt.Errorf("%w: nonce expired", ErrStale)
-	errNonceFuture   = fmt.Errorf("%w: nonce issued in the future", ErrStale)
-	errNonceDropped  = fmt.Errorf("%w: nonce dropped from the replay tracker", ErrStale)
+	errManyHeaders   = &detailError{ErrMalformed, "several authorization headers"}
+	errMissing       = &detailError{ErrMalformed, "a required directive is missing"}
+	errNC            = &detailError{ErrMalformed, "nc is not 1 to 8 hex digits above zero"}
+	errScheme        = &detailError{ErrUnsupported, "authorization scheme"}
+	errNoQop         = &detailError{ErrUnsupported, "qop=auth is required"}
+	errQop           = &detailError{ErrUnsupported, "qop other than auth"}
+	errAlgorithm     = &detailError{ErrUnsupported, "algorithm not offered"}
+	errUserhash      = &detailError{ErrUnsupported, "userhash"}
+	errBasicRefused  = &detailError{ErrUnsupported, "basic is not allowed on this request"}
+	errRealm         = &detailError{ErrMismatch, "realm"}
+	errURI           = &detailError{ErrMismatch, "uri differs from the request-target"}
+	errOpaque        = &detailError{ErrMismatch, "opaque"}
+	errUnknownUser   = &detailError{ErrBadCredentials, "unknown user"}
+	errWrongResponse = &detailError{ErrBadCredentials, "response does not verify"}
+	errWrongPassword = &detailError{ErrBadCredentials, "password does not match"}
+	errNonceUnknown  = &detailError{ErrStale, "nonce not issued under a current secret"}
+	errNonceExpired  = &detailError{ErrStale, "nonce expired"}
+	errNonceFuture   = &detailError{ErrStale, "nonce issued in the future"}
+	errNonceDropped  = &detailError{ErrStale, "nonce dropped from the replay tracker"}
 )
 
 // Authenticate checks the request's Authorization header. It returns the
@@ -230,7 +229,7 @@ func (s *Server) digest(r *http.Request, header string) (string, error) {
 	}
 	cred, found, err := s.lookup(r.Context(), user)
 	if err != nil {
-		return user, fmt.Errorf("digest: credential lookup: %w", err)
+		return user, errorf("digest: credential lookup: %w", err)
 	}
 	good := false
 	if found {
@@ -288,7 +287,7 @@ func verifyDigest(alg Algorithm, cred Credential, a *Authorization, method strin
 	var ha1 []byte
 	if cred.HA1 != nil {
 		if len(cred.HA1) != size {
-			return false, fmt.Errorf("digest: stored HA1 does not fit %s", alg)
+			return false, errorf("digest: stored HA1 does not fit %s", alg)
 		}
 		ha1 = hex.AppendEncode(h1[:0], cred.HA1)
 	} else {

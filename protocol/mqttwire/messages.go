@@ -30,7 +30,7 @@ const (
 var ErrPayload = errors.New("invalid payload")
 
 func payloadErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrPayload, fmt.Sprintf(format, args...))
+	return errorf("%w: %s", ErrPayload, fmt.Sprintf(format, args...))
 }
 
 // Millis converts t to the wire's Unix milliseconds.
@@ -66,7 +66,7 @@ func decodeJSON(b []byte, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %w", ErrPayload, err)
+		return errorf("%w: %w", ErrPayload, err)
 	}
 	if dec.More() {
 		return payloadErr("data after the JSON object")
@@ -80,7 +80,7 @@ func encodeChecked(v any, check func() error) ([]byte, error) {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
+		return nil, errorf("encode: %w", err)
 	}
 	if len(b) > MaxPayload {
 		return nil, payloadErr("%d bytes, more than %d", len(b), MaxPayload)

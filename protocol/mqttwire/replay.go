@@ -2,7 +2,6 @@ package mqttwire
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 )
@@ -58,10 +57,10 @@ func (g *ReplayGuard) Check(id string, ts int64, now time.Time) error {
 	}
 	t := FromMillis(ts)
 	if age := now.Sub(t); age > maxAge {
-		return fmt.Errorf("%w: %s old, limit %s", ErrStale, age.Round(time.Millisecond), maxAge)
+		return errorf("%w: %s old, limit %s", ErrStale, age.Round(time.Millisecond), maxAge)
 	}
 	if ahead := t.Sub(now); ahead > skew {
-		return fmt.Errorf("%w: %s ahead, limit %s", ErrFuture, ahead.Round(time.Millisecond), skew)
+		return errorf("%w: %s ahead, limit %s", ErrFuture, ahead.Round(time.Millisecond), skew)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -70,7 +69,7 @@ func (g *ReplayGuard) Check(id string, ts int64, now time.Time) error {
 		g.ring = make([]string, window)
 	}
 	if _, dup := g.seen[id]; dup {
-		return fmt.Errorf("%w: %s", ErrReplay, id)
+		return errorf("%w: %s", ErrReplay, id)
 	}
 	if old := g.ring[g.next]; old != "" {
 		delete(g.seen, old)

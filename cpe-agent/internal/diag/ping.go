@@ -3,7 +3,6 @@ package diag
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -35,7 +34,7 @@ type PingResult struct {
 // Errors are *Error values naming the DiagnosticsState to report.
 func Ping(ctx context.Context, spec PingSpec) (PingResult, error) {
 	if spec.Count <= 0 || spec.Timeout <= 0 || spec.Size < 0 || spec.Size > 65507 {
-		return PingResult{}, &Error{State: StateOther, Err: fmt.Errorf("bad ping parameters: count %d, timeout %v, size %d", spec.Count, spec.Timeout, spec.Size)}
+		return PingResult{}, &Error{State: StateOther, Err: errorf("bad ping parameters: count %d, timeout %v, size %d", spec.Count, spec.Timeout, spec.Size)}
 	}
 	if spec.Interval <= 0 {
 		spec.Interval = time.Second
@@ -106,7 +105,7 @@ func Ping(ctx context.Context, spec PingSpec) (PingResult, error) {
 // only the sequence number is compared.
 func awaitEcho(c *icmpConn, buf []byte, id, seq uint16, sent time.Time, timeout time.Duration) (rtt time.Duration, ok bool, err error) {
 	if err := c.pc.SetReadDeadline(sent.Add(timeout)); err != nil {
-		return 0, false, fmt.Errorf("diag: read deadline: %w", err)
+		return 0, false, errorf("diag: read deadline: %w", err)
 	}
 	for {
 		n, _, err := c.pc.ReadFrom(buf)
@@ -114,7 +113,7 @@ func awaitEcho(c *icmpConn, buf []byte, id, seq uint16, sent time.Time, timeout 
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return 0, false, nil
 			}
-			return 0, false, fmt.Errorf("diag: reading ICMP: %w", err)
+			return 0, false, errorf("diag: reading ICMP: %w", err)
 		}
 		r, perr := parseReply(c.v6, buf[:n])
 		if perr != nil || r.kind != replyEcho || r.seq != seq || (c.raw && r.id != id) {

@@ -56,7 +56,7 @@ func resolve(ctx context.Context, host, proto string) (net.IP, error) {
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
 		if !familyFits(a, proto) {
-			return nil, &Error{State: stateNoResolve, Err: fmt.Errorf("%s is not an %s address", host, proto)}
+			return nil, &Error{State: stateNoResolve, Err: errorf("%s is not an %s address", host, proto)}
 		}
 		return net.IP(a.Unmap().AsSlice()), nil
 	}
@@ -69,7 +69,7 @@ func resolve(ctx context.Context, host, proto string) (net.IP, error) {
 			return net.IP(a.Unmap().AsSlice()), nil
 		}
 	}
-	return nil, &Error{State: stateNoResolve, Err: fmt.Errorf("%s has no %s address", host, proto)}
+	return nil, &Error{State: stateNoResolve, Err: errorf("%s has no %s address", host, proto)}
 }
 
 func familyFits(a netip.Addr, proto string) bool {

@@ -3,7 +3,6 @@
 package diag
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"syscall"
@@ -33,7 +32,7 @@ func openICMP(v6, needErrors bool) (*icmpConn, error) {
 		return &icmpConn{pc: pc, v6: v6, raw: true}, nil
 	}
 	if needErrors {
-		return nil, fmt.Errorf("diag: raw ICMP socket (needs CAP_NET_RAW): %w", rawErr)
+		return nil, errorf("diag: raw ICMP socket (needs CAP_NET_RAW): %w", rawErr)
 	}
 	family, proto := syscall.AF_INET, syscall.IPPROTO_ICMP
 	if v6 {
@@ -41,13 +40,13 @@ func openICMP(v6, needErrors bool) (*icmpConn, error) {
 	}
 	fd, err := syscall.Socket(family, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, proto)
 	if err != nil {
-		return nil, fmt.Errorf("diag: no ICMP socket: raw: %v; ping socket: %w", rawErr, err)
+		return nil, errorf("diag: no ICMP socket: raw: %v; ping socket: %w", rawErr, err)
 	}
 	f := os.NewFile(uintptr(fd), "icmp")
 	pc, err = net.FilePacketConn(f)
 	f.Close()
 	if err != nil {
-		return nil, fmt.Errorf("diag: ping socket: %w", err)
+		return nil, errorf("diag: ping socket: %w", err)
 	}
 	return &icmpConn{pc: pc, v6: v6}, nil
 }
@@ -97,20 +96,20 @@ func (c *icmpConn) bindDevice(name string) error {
 	}
 	sc, ok := c.pc.(syscall.Conn)
 	if !ok {
-		return fmt.Errorf("diag: socket has no descriptor")
+		return errorf("diag: socket has no descriptor")
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return fmt.Errorf("diag: socket: %w", err)
+		return errorf("diag: socket: %w", err)
 	}
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
 		serr = syscall.SetsockoptString(int(fd), syscall.SOL_SOCKET, syscall.SO_BINDTODEVICE, name)
 	}); err != nil {
-		return fmt.Errorf("diag: socket: %w", err)
+		return errorf("diag: socket: %w", err)
 	}
 	if serr != nil {
-		return fmt.Errorf("diag: bind to device %s: %w", name, serr)
+		return errorf("diag: bind to device %s: %w", name, serr)
 	}
 	return nil
 }
@@ -118,18 +117,18 @@ func (c *icmpConn) bindDevice(name string) error {
 func (c *icmpConn) setsockopt(level, opt, v int) error {
 	sc, ok := c.pc.(syscall.Conn)
 	if !ok {
-		return fmt.Errorf("diag: socket has no descriptor")
+		return errorf("diag: socket has no descriptor")
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return fmt.Errorf("diag: socket: %w", err)
+		return errorf("diag: socket: %w", err)
 	}
 	var serr error
 	if err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), level, opt, v) }); err != nil {
-		return fmt.Errorf("diag: socket: %w", err)
+		return errorf("diag: socket: %w", err)
 	}
 	if serr != nil {
-		return fmt.Errorf("diag: setsockopt %d/%d: %w", level, opt, serr)
+		return errorf("diag: setsockopt %d/%d: %w", level, opt, serr)
 	}
 	return nil
 }

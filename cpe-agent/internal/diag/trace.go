@@ -3,7 +3,6 @@ package diag
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -44,7 +43,7 @@ type TraceResult struct {
 // needs a raw socket: the Time Exceeded answers reach only those.
 func TraceRoute(ctx context.Context, spec TraceSpec) (TraceResult, error) {
 	if spec.Tries < 1 || spec.Tries > 3 || spec.Timeout <= 0 || spec.MaxHops < 1 || spec.MaxHops > 64 || spec.Size < 0 || spec.Size > 65507 {
-		return TraceResult{}, &Error{State: StateOther, Err: fmt.Errorf("bad traceroute parameters: tries %d, timeout %v, max hops %d, size %d", spec.Tries, spec.Timeout, spec.MaxHops, spec.Size)}
+		return TraceResult{}, &Error{State: StateOther, Err: errorf("bad traceroute parameters: tries %d, timeout %v, max hops %d, size %d", spec.Tries, spec.Timeout, spec.MaxHops, spec.Size)}
 	}
 	pr, err := openProbe(ctx, spec.Host, spec.Proto, spec.DSCP, spec.Device, true)
 	res := TraceResult{Address: pr.dst, Source: pr.src}
@@ -99,17 +98,17 @@ func TraceRoute(ctx context.Context, spec TraceSpec) (TraceResult, error) {
 			return res, nil
 		}
 		if stopped {
-			return res, &Error{State: stateNoRoute, Err: fmt.Errorf("%s answered unreachable (code %d)", hop.Address, hop.ErrorCode)}
+			return res, &Error{State: stateNoRoute, Err: errorf("%s answered unreachable (code %d)", hop.Address, hop.ErrorCode)}
 		}
 	}
-	return res, &Error{State: stateMaxHops, Err: fmt.Errorf("%s not reached within %d hops", dst, spec.MaxHops)}
+	return res, &Error{State: stateMaxHops, Err: errorf("%s not reached within %d hops", dst, spec.MaxHops)}
 }
 
 // awaitHop reads until an answer to (id, seq) arrives: the echo reply, or
 // an ICMP error quoting the probe.
 func awaitHop(c *icmpConn, buf []byte, id, seq uint16, deadline time.Time) (net.IP, reply, bool, error) {
 	if err := c.pc.SetReadDeadline(deadline); err != nil {
-		return nil, reply{}, false, fmt.Errorf("diag: read deadline: %w", err)
+		return nil, reply{}, false, errorf("diag: read deadline: %w", err)
 	}
 	for {
 		n, from, err := c.pc.ReadFrom(buf)
@@ -117,7 +116,7 @@ func awaitHop(c *icmpConn, buf []byte, id, seq uint16, deadline time.Time) (net.
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return nil, reply{}, false, nil
 			}
-			return nil, reply{}, false, fmt.Errorf("diag: reading ICMP: %w", err)
+			return nil, reply{}, false, errorf("diag: reading ICMP: %w", err)
 		}
 		r, perr := parseReply(c.v6, buf[:n])
 		if perr != nil || r.kind == replyOther || r.id != id || r.seq != seq {

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -63,7 +62,7 @@ func transfer(ctx context.Context, spec TransferSpec, upload bool) (TransferResu
 	var res TransferResult
 	u, err := url.Parse(spec.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return res, &Error{State: stateInitConn, Err: fmt.Errorf("unusable URL (http or https wanted)")}
+		return res, &Error{State: stateInitConn, Err: errorf("unusable URL (http or https wanted)")}
 	}
 	if spec.Timeout <= 0 {
 		spec.Timeout = time.Minute
@@ -151,11 +150,11 @@ func transfer(ctx context.Context, spec TransferSpec, upload bool) (TransferResu
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		res.TestBytes = length
 		if resp.StatusCode/100 != 2 {
-			return res, &Error{State: stateNoComplete, Err: fmt.Errorf("server answered %s", resp.Status)}
+			return res, &Error{State: stateNoComplete, Err: errorf("server answered %s", resp.Status)}
 		}
 	} else {
 		if resp.StatusCode/100 != 2 {
-			return res, &Error{State: stateTransfer, Err: fmt.Errorf("server answered %s", resp.Status)}
+			return res, &Error{State: stateTransfer, Err: errorf("server answered %s", resp.Status)}
 		}
 		r := io.Reader(resp.Body)
 		if spec.MaxBytes > 0 {

@@ -4,7 +4,6 @@ package local
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
@@ -25,7 +24,7 @@ func listenLAN(addr string, ip netip.Addr) (net.Listener, error) {
 			return err
 		}
 		if serr != nil {
-			return fmt.Errorf("binding to %s: %w", dev, serr)
+			return errorf("binding to %s: %w", dev, serr)
 		}
 		return nil
 	}}
@@ -36,7 +35,7 @@ func listenLAN(addr string, ip netip.Addr) (net.Listener, error) {
 func deviceOf(ip netip.Addr) (string, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
-		return "", fmt.Errorf("listing interfaces: %w", err)
+		return "", errorf("listing interfaces: %w", err)
 	}
 	for _, ifc := range ifs {
 		addrs, err := ifc.Addrs()
@@ -51,5 +50,5 @@ func deviceOf(ip netip.Addr) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("no interface holds %s; the page listens only on a LAN address of this device", ip)
+	return "", errorf("no interface holds %s; the page listens only on a LAN address of this device", ip)
 }

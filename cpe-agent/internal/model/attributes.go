@@ -102,7 +102,7 @@ func (t *Tree) SetParameterAttributes(ctx context.Context, list []cwmp.SetParame
 		return b.deleteAttrs(drop...)
 	})
 	if err != nil {
-		return fmt.Errorf("model: persisting attributes: %w", err)
+		return errorf("model: persisting attributes: %w", err)
 	}
 	for p, a := range save {
 		t.attrs[p] = a

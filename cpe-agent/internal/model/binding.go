@@ -76,13 +76,21 @@ func Get(get Getter) Binding { return Binding{get: get} }
 // parameter the schema says is read-only fails at registration.
 func GetSet(get Getter, set Setter) Binding { return Binding{get: get, set: set} }
 
+// The constructors that build a closure are kept out of line: inlined, the
+// compiler would copy the closure's code into every caller, once per
+// parameter bound, which cost the router binary tens of KB.
+
 // Const binds a fixed value, e.g. a capability.
+//
+//go:noinline
 func Const(v string) Binding {
 	return Binding{get: func(context.Context, Index) (string, error) { return v, nil }}
 }
 
 // GetUint binds a read-only unsigned counter or gauge; the schema type must
 // be unsignedInt or unsignedLong.
+//
+//go:noinline
 func GetUint(get func(ctx context.Context, ix Index) (uint64, error)) Binding {
 	return Binding{kind: kindUnsigned, get: func(ctx context.Context, ix Index) (string, error) {
 		v, err := get(ctx, ix)
@@ -95,6 +103,8 @@ func GetUint(get func(ctx context.Context, ix Index) (uint64, error)) Binding {
 
 // GetInt binds a read-only signed value; the schema type must be int or
 // long.
+//
+//go:noinline
 func GetInt(get func(ctx context.Context, ix Index) (int64, error)) Binding {
 	return Binding{kind: kindSigned, get: func(ctx context.Context, ix Index) (string, error) {
 		v, err := get(ctx, ix)
@@ -106,6 +116,8 @@ func GetInt(get func(ctx context.Context, ix Index) (int64, error)) Binding {
 }
 
 // GetBool binds a read-only boolean; the schema type must be boolean.
+//
+//go:noinline
 func GetBool(get func(ctx context.Context, ix Index) (bool, error)) Binding {
 	return Binding{kind: kindBool, get: func(ctx context.Context, ix Index) (string, error) {
 		v, err := get(ctx, ix)
@@ -143,6 +155,8 @@ func Pinned(v string) Binding {
 // Command binds a command parameter (command="true" in the schema, e.g.
 // WiFi.AccessPoint.{i}.Security.Reset): writing true runs the action,
 // writing false does nothing, and it always reads back as false.
+//
+//go:noinline
 func Command(run func(ctx context.Context, ix Index) error) Binding {
 	return Binding{cmd: true, set: func(ctx context.Context, ix Index, v string) error {
 		if v == "true" || v == "1" {

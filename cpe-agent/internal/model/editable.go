@@ -3,7 +3,6 @@ package model
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 )
 
@@ -67,11 +66,11 @@ func (t *Tree) addRow(ctx context.Context, tg target, table string, s *instSet, 
 		num = n
 		rk, err = tg.n.tbl.rows.Add(ctx, tg.ix.push(num, ""))
 		if err != nil {
-			return fmt.Errorf("model: adding to %s: %w", table, err)
+			return errorf("model: adding to %s: %w", table, err)
 		}
 		made = true
 		if rk == "" || s != nil && slices.Contains(s.keys, rk) {
-			return fmt.Errorf("model: adding to %s: key %q: %w", table, rk, errRowKey)
+			return errorf("model: adding to %s: key %q: %w", table, rk, errRowKey)
 		}
 		if err := b.putInstance(table, num); err != nil {
 			return err

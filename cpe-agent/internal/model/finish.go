@@ -3,7 +3,6 @@ package model
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -206,7 +205,7 @@ func (t *Tree) checkPinned(ctx context.Context, fire *[]fired) error {
 		return b.addPending(add...)
 	})
 	if err != nil {
-		return fmt.Errorf("model: recording platform values: %w", err)
+		return errorf("model: recording platform values: %w", err)
 	}
 	for k, v := range save {
 		t.values[k] = v

@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"fmt"
 
 	"gatewarden/protocol/cwmp"
 	"gatewarden/protocol/datamodel"
@@ -14,7 +13,7 @@ func (t *Tree) rawValue(ctx context.Context, n *tnode, ix Index, path string) (s
 	b := n.bind
 	switch {
 	case b == nil:
-		return "", fmt.Errorf("model: %s is not bound", path)
+		return "", errorf("model: %s is not bound", path)
 	case b.stored:
 		return t.storedValue(n, path, ix), nil
 	case b.get == nil:
@@ -22,7 +21,7 @@ func (t *Tree) rawValue(ctx context.Context, n *tnode, ix Index, path string) (s
 	}
 	v, err := b.get(ctx, ix)
 	if err != nil {
-		return "", fmt.Errorf("model: reading %s: %w", path, err)
+		return "", errorf("model: reading %s: %w", path, err)
 	}
 	return v, nil
 }

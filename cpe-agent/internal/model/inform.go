@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -31,7 +30,7 @@ func (t *Tree) DeviceID(ctx context.Context) (cwmp.DeviceIdStruct, error) {
 	} {
 		tg, err := t.resolveParam(ctx, f.path)
 		if err != nil {
-			return id, fmt.Errorf("model: DeviceId needs %s: %w", f.path, err)
+			return id, errorf("model: DeviceId needs %s: %w", f.path, err)
 		}
 		v, err := t.rawValue(ctx, tg.n, tg.ix, tg.path)
 		if err != nil {
@@ -199,7 +198,7 @@ func (t *Tree) InformDelivered(ctx context.Context) error {
 	}
 	sort.Strings(drop)
 	if err := update(t.st, func(b batch) error { return b.deletePending(drop...) }); err != nil {
-		return fmt.Errorf("model: clearing reported changes: %w", err)
+		return errorf("model: clearing reported changes: %w", err)
 	}
 	for _, p := range drop {
 		delete(t.pending, p)
@@ -228,7 +227,7 @@ func (t *Tree) DiscardPendingChanges(ctx context.Context) error {
 	}
 	sort.Strings(drop)
 	if err := update(t.st, func(b batch) error { return b.deletePending(drop...) }); err != nil {
-		return fmt.Errorf("model: discarding changes: %w", err)
+		return errorf("model: discarding changes: %w", err)
 	}
 	clear(t.pending)
 	t.reported = nil

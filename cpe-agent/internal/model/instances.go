@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,7 +71,7 @@ func (t *Tree) instancesAt(ctx context.Context, n *tnode, parent Index, table st
 func (t *Tree) refresh(ctx context.Context, n *tnode, table string, parent Index) (*instSet, error) {
 	keys, err := n.tbl.list(ctx, parent)
 	if err != nil {
-		return nil, fmt.Errorf("model: listing %s: %w", table, err)
+		return nil, errorf("model: listing %s: %w", table, err)
 	}
 	old := t.inst[table]
 	if old != nil && slices.Equal(old.keys, keys) && len(old.nums) == len(keys) {
@@ -134,7 +133,7 @@ func (t *Tree) refresh(ctx context.Context, n *tnode, table string, parent Index
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("model: recording instances of %s: %w", table, err)
+		return nil, errorf("model: recording instances of %s: %w", table, err)
 	}
 	for _, p := range gone {
 		t.forgetUnder(p)

@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,7 +66,7 @@ func oneOf(allowed []string) Checker {
 		if slices.Contains(allowed, v) {
 			return nil
 		}
-		return fmt.Errorf("not supported here: want one of %s", strings.Join(allowed, ", "))
+		return errorf("not supported here: want one of %s", strings.Join(allowed, ", "))
 	}
 }
 

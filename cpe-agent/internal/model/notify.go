@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -161,7 +160,7 @@ func (t *Tree) detect(ctx context.Context, ts []target) ([]fired, error) {
 			for i, p := range add {
 				t.baseline[p] = prev[i]
 			}
-			return nil, fmt.Errorf("model: recording changed parameters: %w", err)
+			return nil, errorf("model: recording changed parameters: %w", err)
 		}
 		for _, p := range add {
 			t.pending[p] = struct{}{}

@@ -69,7 +69,7 @@ func (t *Tree) addObject(ctx context.Context, object, key string) (uint32, []fir
 		}
 		if h := tg.n.tbl.hooks.Add; h != nil {
 			if err := h(ctx, ix); err != nil {
-				return fmt.Errorf("model: creating %s%d: %w", table, num, err)
+				return errorf("model: creating %s%d: %w", table, num, err)
 			}
 		}
 		return nil
@@ -181,7 +181,7 @@ func (t *Tree) deleteObject(ctx context.Context, object, key string) ([]fired, e
 	}
 	if h != nil {
 		if err := h(ctx, tg.ix); err != nil {
-			return nil, fmt.Errorf("model: deleting %s: %w", tg.path, err)
+			return nil, errorf("model: deleting %s: %w", tg.path, err)
 		}
 	}
 	err = update(t.st, func(b batch) error {
@@ -284,7 +284,7 @@ func (t *Tree) seedFactory(ctx context.Context, seeded map[string]bool) error {
 		return b.saveValues(values)
 	})
 	if err != nil {
-		return fmt.Errorf("model: creating factory instances: %w", err)
+		return errorf("model: creating factory instances: %w", err)
 	}
 	for _, p := range plan {
 		t.addToSet(p.table, p.num)

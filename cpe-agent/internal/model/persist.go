@@ -1,7 +1,6 @@
 package model
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -73,7 +72,7 @@ func load(st *store.Store) (*snapshot, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("model: loading state: %w", err)
+		return nil, errorf("model: loading state: %w", err)
 	}
 	sort.Strings(s.pending)
 	return s, nil

@@ -2,7 +2,6 @@ package model
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -53,8 +52,12 @@ func NewRegistry() *Registry {
 // Err returns every registration problem so far, joined, or nil.
 func (r *Registry) Err() error { return errors.Join(r.errs...) }
 
+// fail records a registration problem. Out of line: inlined, its call
+// to errorf was copied into each of thirty registration checks.
+//
+//go:noinline
 func (r *Registry) fail(format string, args ...any) {
-	r.errs = append(r.errs, fmt.Errorf("model: "+format, args...))
+	r.errs = append(r.errs, errorf("model: "+format, args...))
 }
 
 // Handle returns the registry's handle to the tree it will build, for
@@ -90,40 +93,43 @@ func (r *Registry) Param(path string, b Binding) {
 	n.bind = &b
 }
 
-// Stored is Param(path, Stored(def)).
+// Stored is Param(path, Stored(def)). Out of line: inlined, each of its
+// many callers built the whole Binding itself.
+//
+//go:noinline
 func (r *Registry) Stored(path, def string) { r.Param(path, Stored(def)) }
 
 func (r *Registry) checkBinding(n *tnode, b *Binding) error {
 	path := n.tmpl()
 	if b.cmd != n.command {
 		if b.cmd {
-			return fmt.Errorf("model: %s: Command is bound but the schema says this is not a command parameter", path)
+			return errorf("model: %s: Command is bound but the schema says this is not a command parameter", path)
 		}
 		if !b.stored {
-			return fmt.Errorf("model: %s: a command parameter is bound with a getter; bind it with Command", path)
+			return errorf("model: %s: a command parameter is bound with a getter; bind it with Command", path)
 		}
 	}
 	if b.get == nil && !b.stored && !b.cmd {
-		return fmt.Errorf("model: %s: binding has neither a getter nor storage", path)
+		return errorf("model: %s: binding has neither a getter nor storage", path)
 	}
 	if n.command && b.stored {
-		return fmt.Errorf("model: %s: a command parameter triggers an action and cannot be stored; bind a setter", path)
+		return errorf("model: %s: a command parameter triggers an action and cannot be stored; bind a setter", path)
 	}
 	if b.set != nil && n.access == datamodel.ReadOnly {
-		return fmt.Errorf("model: %s: a setter is bound but the schema says the parameter is read-only", path)
+		return errorf("model: %s: a setter is bound but the schema says the parameter is read-only", path)
 	}
 	if b.pinned && n.access != datamodel.ReadOnly {
-		return fmt.Errorf("model: %s: Pinned is for read-only parameters, the schema says %s", path, n.access)
+		return errorf("model: %s: Pinned is for read-only parameters, the schema says %s", path, n.access)
 	}
 	if !kindFits(b.kind, n.kind) {
-		return fmt.Errorf("model: %s: a %s getter is bound but the schema type is %s", path, b.kind, n.kind)
+		return errorf("model: %s: a %s getter is bound but the schema type is %s", path, b.kind, n.kind)
 	}
 	if b.stored && b.defFunc == nil {
 		if !b.hasDef {
 			b.def = schemaDefault(n.sch, n.kind)
 		}
 		if err := validate(n.sch, "", b.def, false); err != nil {
-			return fmt.Errorf("model: %s: default %q: %w", path, b.def, err)
+			return errorf("model: %s: default %q: %w", path, b.def, err)
 		}
 	}
 	return nil
@@ -252,13 +258,13 @@ func (r *Registry) lookup(template string) *tnode {
 func (r *Registry) walkTemplate(template string, create bool) (*tnode, error) {
 	p, err := datamodel.ParsePath(template)
 	if err != nil {
-		return nil, fmt.Errorf("model: %s: %w", template, err)
+		return nil, errorf("model: %s: %w", template, err)
 	}
 	if p.HasAlias() || p.HasWildcard() || !p.IsConcrete() && !p.HasTemplate() || strings.ContainsAny(template, "[*") {
-		return nil, fmt.Errorf("model: %s: bind template paths, with {i} for instances", template)
+		return nil, errorf("model: %s: bind template paths, with {i} for instances", template)
 	}
 	if p.Segment(0).Text != r.root.name() {
-		return nil, fmt.Errorf("model: %s: paths start with %q", template, r.root.name()+".")
+		return nil, errorf("model: %s: paths start with %q", template, r.root.name()+".")
 	}
 	cur := r.root
 	inInstance := false
@@ -277,16 +283,16 @@ func (r *Registry) walkTemplate(template string, create bool) (*tnode, error) {
 		seg := p.Segment(i)
 		if cur.isTable && !inInstance {
 			if seg.Kind != datamodel.SegTemplate {
-				return fail(fmt.Errorf("model: %s: %s is a table: %q must be followed by {i}", template, where(), cur.name()))
+				return fail(errorf("model: %s: %s is a table: %q must be followed by {i}", template, where(), cur.name()))
 			}
 			inInstance = true
 			continue
 		}
 		if seg.Kind != datamodel.SegName {
-			return fail(fmt.Errorf("model: %s: %s is not a table, so %q cannot follow it", template, strings.TrimSuffix(cur.tmpl(), "."), seg.Text))
+			return fail(errorf("model: %s: %s is not a table, so %q cannot follow it", template, strings.TrimSuffix(cur.tmpl(), "."), seg.Text))
 		}
 		if cur.isParam() {
-			return fail(fmt.Errorf("model: %s: %s is a parameter", template, cur.tmpl()))
+			return fail(errorf("model: %s: %s is a parameter", template, cur.tmpl()))
 		}
 		next := cur.child(seg.Text)
 		if next == nil {
@@ -295,10 +301,10 @@ func (r *Registry) walkTemplate(template string, create bool) (*tnode, error) {
 			}
 			sch := schemaChild(cur.sch, seg.Text)
 			if sch == nil {
-				return fail(fmt.Errorf("model: %s: the schema has no %q under %s", template, seg.Text, cur.tmpl()))
+				return fail(errorf("model: %s: the schema has no %q under %s", template, seg.Text, cur.tmpl()))
 			}
 			if schemaDeleted(sch) {
-				return fail(fmt.Errorf("model: %s: %q is deleted from the schema", template, seg.Text))
+				return fail(errorf("model: %s: %q is deleted from the schema", template, seg.Text))
 			}
 			next = &tnode{parent: cur, sch: sch, facts: schemaFacts(sch), level: cur.level, order: int32(schemaOrder(cur.sch, seg.Text))}
 			if cur.isTable {
@@ -313,13 +319,13 @@ func (r *Registry) walkTemplate(template string, create bool) (*tnode, error) {
 	// "Device.IP.Interface.{i}." names the table node itself: the {i} was
 	// consumed above. Without it the path names no template.
 	if cur.isTable && !inInstance {
-		return fail(fmt.Errorf("model: %s: a table is named by its template, ending in \".{i}.\"", template))
+		return fail(errorf("model: %s: a table is named by its template, ending in \".{i}.\"", template))
 	}
 	if p.IsPartial() != cur.object {
 		if cur.object {
-			return fail(fmt.Errorf("model: %s: names an object; object paths end in \".\"", template))
+			return fail(errorf("model: %s: names an object; object paths end in \".\"", template))
 		}
-		return fail(fmt.Errorf("model: %s: names a parameter; parameter paths do not end in \".\"", template))
+		return fail(errorf("model: %s: names a parameter; parameter paths do not end in \".\"", template))
 	}
 	return cur, nil
 }

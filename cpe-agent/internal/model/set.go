@@ -3,7 +3,6 @@ package model
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -161,7 +160,7 @@ func (t *Tree) set(ctx context.Context, list []cwmp.ParameterValueStruct, key *s
 	}
 	if err != nil {
 		t.rollback(ctx, changes)
-		return 0, nil, fmt.Errorf("model: persisting values: %w", err)
+		return 0, nil, errorf("model: persisting values: %w", err)
 	}
 	for p, v := range save {
 		t.values[p] = v
@@ -266,7 +265,7 @@ func (t *Tree) apply(ctx context.Context, changes []change) error {
 			old, err := b.get(ctx, c.tg.ix)
 			if err != nil {
 				t.rollback(ctx, changes)
-				return fmt.Errorf("model: reading %s before setting it: %w", c.tg.path, err)
+				return errorf("model: reading %s before setting it: %w", c.tg.path, err)
 			}
 			c.old = old
 		}
@@ -282,7 +281,7 @@ func (t *Tree) apply(ctx context.Context, changes []change) error {
 				}
 				return f
 			}
-			return fmt.Errorf("model: setting %s: %w", c.tg.path, err)
+			return errorf("model: setting %s: %w", c.tg.path, err)
 		}
 		c.applied = true
 	}

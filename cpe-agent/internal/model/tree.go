@@ -3,7 +3,6 @@ package model
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -141,7 +140,7 @@ func (t *Tree) start(ctx context.Context, seeded map[string]bool, fire *[]fired)
 	for _, w := range t.watchedTargets(ctx) {
 		v, err := t.rawValue(ctx, w.n, w.ix, w.path)
 		if err != nil {
-			return fmt.Errorf("model: reading %s: %w", w.path, err)
+			return errorf("model: reading %s: %w", w.path, err)
 		}
 		if _, ok := t.baseline[w.path]; !ok {
 			t.baseline[w.path] = v

@@ -132,10 +132,10 @@ func (c *Client) ConnectionRequest() {
 // REQUEST, TRANSFER COMPLETE and their "M" events) are refused.
 func (c *Client) AddEvent(code cwmp.EventCode, commandKey string) error {
 	if slices.Contains(sessionManaged, code) {
-		return fmt.Errorf("session: %q is raised by the session itself", code)
+		return errorf("session: %q is raised by the session itself", code)
 	}
 	if code == "" || len(code) > 64 || len(commandKey) > 32 {
-		return fmt.Errorf("session: invalid event %q/%q", code, commandKey)
+		return errorf("session: invalid event %q/%q", code, commandKey)
 	}
 	if _, err := c.appendEvent(code, commandKey); err != nil {
 		return err
@@ -204,7 +204,7 @@ func (c *Client) Run(ctx context.Context) error {
 	l.periodic.load(ctx, c, c.clk.Now())
 	retries, err := c.st.RetryCount()
 	if err != nil {
-		return fmt.Errorf("session: %w", err)
+		return errorf("session: %w", err)
 	}
 	if retries > 0 && !newBoot {
 		// An agent restart in the middle of a backoff continues it rather
@@ -293,7 +293,7 @@ func (c *Client) step(ctx context.Context, l *loop) error {
 	next := earliest(l.retryAt, l.periodic.next, notifyAt)
 	sched, err := c.nextScheduled()
 	if err != nil {
-		return fmt.Errorf("session: %w", err)
+		return errorf("session: %w", err)
 	}
 	next = earliest(next, sched)
 	var tc <-chan time.Time
@@ -325,7 +325,7 @@ func earliest(ts ...time.Time) time.Time {
 func (c *Client) sessionAndAfter(ctx context.Context, l *loop) error {
 	retries, err := c.st.RetryCount()
 	if err != nil {
-		return fmt.Errorf("session: %w", err)
+		return errorf("session: %w", err)
 	}
 	res, def, ran := c.session(ctx, retries)
 	if !ran {
@@ -390,14 +390,14 @@ func (c *Client) reboot(ctx context.Context, key string) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("session: saving M Reboot: %w", err)
+		return errorf("session: saving M Reboot: %w", err)
 	}
 	c.log.Info("rebooting at the ACS's request")
 	if err := c.opts.Platform.Reboot(ctx); err != nil {
 		if derr := c.st.DeleteEvents(seq); derr != nil {
 			c.log.Error("dropping M Reboot after the failed reboot", "err", derr)
 		}
-		return fmt.Errorf("session: reboot: %w", err)
+		return errorf("session: reboot: %w", err)
 	}
 	return nil
 }
@@ -406,7 +406,7 @@ func (c *Client) reboot(ctx context.Context, key string) error {
 // if the platform's wipe leaves the store alone, then resets.
 func (c *Client) factoryReset(ctx context.Context) error {
 	if err := c.st.SetBootstrap(store.BootstrapState{}); err != nil {
-		return fmt.Errorf("session: factory reset: %w", err)
+		return errorf("session: factory reset: %w", err)
 	}
 	c.log.Info("factory reset at the ACS's request")
 	if err := c.opts.Platform.FactoryReset(ctx); err != nil {

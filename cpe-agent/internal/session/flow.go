@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -109,7 +108,7 @@ func (s *run) exchange(ctx context.Context, ev *informEvents, res *Result) error
 	c := s.c
 	url, err := c.m.Value(ctx, paramURL)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", paramURL, err)
+		return errorf("reading %s: %w", paramURL, err)
 	}
 	res.URL = redact.URL(url)
 	user, _ := c.m.Value(ctx, paramUsername)
@@ -128,21 +127,21 @@ func (s *run) exchange(ctx context.Context, ev *informEvents, res *Result) error
 	}
 	r, err := s.request(ctx, inform)
 	if err != nil {
-		return fmt.Errorf("inform: %w", err)
+		return errorf("inform: %w", err)
 	}
 	switch {
 	case r.decodeErr != nil:
-		return fmt.Errorf("inform: %w: undecodable answer: %v", errProtocol, r.decodeErr)
+		return errorf("inform: %w: undecodable answer: %v", errProtocol, r.decodeErr)
 	case r.empty():
-		return fmt.Errorf("inform: %w: empty answer instead of InformResponse", errProtocol)
+		return errorf("inform: %w: empty answer instead of InformResponse", errProtocol)
 	}
 	switch b := r.env.Body.(type) {
 	case *cwmp.InformResponse:
 	case *cwmp.Fault:
 		res.Fault = b
-		return fmt.Errorf("inform: ACS answered with %w", b)
+		return errorf("inform: ACS answered with %w", b)
 	default:
-		return fmt.Errorf("inform: %w: %s instead of InformResponse", errProtocol, b.Method())
+		return errorf("inform: %w: %s instead of InformResponse", errProtocol, b.Method())
 	}
 	res.Established = true
 	if err := c.delivered(ctx, ev, url); err != nil {
@@ -206,7 +205,7 @@ func (s *run) loop(ctx context.Context) error {
 		if r.empty() {
 			s.hold = false
 			if kind == "request" {
-				return fmt.Errorf("%w: empty answer to %s", errProtocol, out.Body.Method())
+				return errorf("%w: empty answer to %s", errProtocol, out.Body.Method())
 			}
 			if !s.finished && len(s.own) > 0 {
 				continue // rule 8: held requests go now
@@ -215,7 +214,7 @@ func (s *run) loop(ctx context.Context) error {
 		}
 		if r.decodeErr != nil {
 			if kind == "request" {
-				return fmt.Errorf("%w: undecodable answer to %s: %v", errProtocol, out.Body.Method(), r.decodeErr)
+				return errorf("%w: undecodable answer to %s: %v", errProtocol, out.Body.Method(), r.decodeErr)
 			}
 			// Most likely a request this agent cannot read: answer it with
 			// the fault its error calls for (9000 for an unknown method).
@@ -234,7 +233,7 @@ func (s *run) loop(ctx context.Context) error {
 		switch b := env.Body.(type) {
 		case *cwmp.Fault:
 			if kind != "request" {
-				return fmt.Errorf("%w: fault %d in answer to a %s", errProtocol, b.FaultCode, kind)
+				return errorf("%w: fault %d in answer to a %s", errProtocol, b.FaultCode, kind)
 			}
 			// Not 8005 (request handled that): the ACS refused this one.
 			// It stays owed for a later session; no loop here (§4.3).
@@ -242,7 +241,7 @@ func (s *run) loop(ctx context.Context) error {
 			s.own = s.own[1:]
 		case *cwmp.TransferCompleteResponse:
 			if kind != "request" {
-				return fmt.Errorf("%w: unexpected %s", errProtocol, method)
+				return errorf("%w: unexpected %s", errProtocol, method)
 			}
 			if err := s.c.transfers.Acknowledge(ctx, s.own[0].ID); err != nil {
 				s.log.Error("forgetting an acknowledged transfer", "err", err)
@@ -250,10 +249,10 @@ func (s *run) loop(ctx context.Context) error {
 			s.own = s.own[1:]
 		default:
 			if kind == "request" {
-				return fmt.Errorf("%w: %s in answer to TransferComplete", errProtocol, method)
+				return errorf("%w: %s in answer to TransferComplete", errProtocol, method)
 			}
 			if strings.HasSuffix(method, "Response") {
-				return fmt.Errorf("%w: unexpected %s", errProtocol, method)
+				return errorf("%w: unexpected %s", errProtocol, method)
 			}
 			s.log.Debug("ACS request", "method", method)
 			answer, onAnswered = s.answer(ctx, env)
@@ -268,9 +267,9 @@ func holds(env *cwmp.Envelope) bool {
 
 // send encodes and posts one envelope.
 func (s *run) send(ctx context.Context, env *cwmp.Envelope) (reply, error) {
-	raw, err := cwmp.Marshal(env)
+	raw, err := cwmp.MarshalCPE(env)
 	if err != nil {
-		return reply{}, fmt.Errorf("encoding %s: %w", env.Body.Method(), err)
+		return reply{}, errorf("encoding %s: %w", env.Body.Method(), err)
 	}
 	return s.conn.post(ctx, raw)
 }
@@ -278,9 +277,9 @@ func (s *run) send(ctx context.Context, env *cwmp.Envelope) (reply, error) {
 // request posts one of the CPE's requests and resends the identical bytes
 // while the ACS answers 8005 Retry request, at most five times.
 func (s *run) request(ctx context.Context, env *cwmp.Envelope) (reply, error) {
-	raw, err := cwmp.Marshal(env)
+	raw, err := cwmp.MarshalCPE(env)
 	if err != nil {
-		return reply{}, fmt.Errorf("encoding %s: %w", env.Body.Method(), err)
+		return reply{}, errorf("encoding %s: %w", env.Body.Method(), err)
 	}
 	for resends := 0; ; resends++ {
 		r, err := s.conn.post(ctx, raw)
@@ -292,7 +291,7 @@ func (s *run) request(ctx context.Context, env *cwmp.Envelope) (reply, error) {
 			return r, nil
 		}
 		if resends == maxResends {
-			return r, fmt.Errorf("ACS answered %s with 8005 Retry request %d times", env.Body.Method(), resends+1)
+			return r, errorf("ACS answered %s with 8005 Retry request %d times", env.Body.Method(), resends+1)
 		}
 		s.log.Info("ACS asked to resend", "method", env.Body.Method())
 	}
@@ -311,11 +310,11 @@ func faultOf(r reply) (*cwmp.Fault, bool) {
 func (c *Client) buildInform(ctx context.Context, ev *informEvents, retries uint32) (*cwmp.Envelope, error) {
 	id, err := c.m.DeviceID(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading the device id: %w", err)
+		return nil, errorf("reading the device id: %w", err)
 	}
 	params, err := c.m.InformParameters(ctx, ev.codes())
 	if err != nil {
-		return nil, fmt.Errorf("reading the inform parameters: %w", err)
+		return nil, errorf("reading the inform parameters: %w", err)
 	}
 	timeout := uint32(max(30, c.opts.ResponseTimeout/time.Second))
 	return &cwmp.Envelope{

@@ -203,7 +203,7 @@ func (q *TransferQueue) Accept(ctx context.Context, req cwmp.Body, received time
 			Username: r.Username, Password: r.Password, FileSize: uint64(r.FileSize), TargetFileName: r.TargetFileName,
 			NotBefore: windows[0].Start, Windows: windows}
 	default:
-		return fmt.Errorf("session: %s is not a transfer", req.Method())
+		return errorf("session: %s is not a transfer", req.Method())
 	}
 	var id uint64
 	err := q.st.Update(func(tx *store.Tx) error {
@@ -222,7 +222,7 @@ func (q *TransferQueue) Accept(ctx context.Context, req cwmp.Body, received time
 		if errors.As(err, &f) {
 			return f
 		}
-		return fmt.Errorf("session: queueing transfer: %w", err)
+		return errorf("session: queueing transfer: %w", err)
 	}
 	q.mu.Lock()
 	q.held[id] = true
@@ -299,7 +299,7 @@ func (q *TransferQueue) Cancel(ctx context.Context, commandKey string) error {
 		return f
 	}
 	if err != nil {
-		return fmt.Errorf("session: cancelling transfer: %w", err)
+		return errorf("session: cancelling transfer: %w", err)
 	}
 	return nil
 }
@@ -308,7 +308,7 @@ func (q *TransferQueue) Cancel(ctx context.Context, commandKey string) error {
 func (q *TransferQueue) List(ctx context.Context) ([]cwmp.AllQueuedTransferStruct, error) {
 	all, err := q.st.Transfers()
 	if err != nil {
-		return nil, fmt.Errorf("session: listing transfers: %w", err)
+		return nil, errorf("session: listing transfers: %w", err)
 	}
 	out := make([]cwmp.AllQueuedTransferStruct, 0, len(all))
 	for _, t := range all {
@@ -328,7 +328,7 @@ func (q *TransferQueue) List(ctx context.Context) ([]cwmp.AllQueuedTransferStruc
 func (q *TransferQueue) Owed(ctx context.Context) ([]OwedTransfer, error) {
 	all, err := q.st.Transfers()
 	if err != nil {
-		return nil, fmt.Errorf("session: reading transfers: %w", err)
+		return nil, errorf("session: reading transfers: %w", err)
 	}
 	var out []OwedTransfer
 	for _, t := range all {
@@ -352,7 +352,7 @@ func (q *TransferQueue) Owed(ctx context.Context) ([]OwedTransfer, error) {
 // Acknowledge implements Transfers.
 func (q *TransferQueue) Acknowledge(ctx context.Context, id uint64) error {
 	if err := q.st.DeleteTransfer(id); err != nil {
-		return fmt.Errorf("session: forgetting transfer %d: %w", id, err)
+		return errorf("session: forgetting transfer %d: %w", id, err)
 	}
 	return nil
 }
@@ -414,7 +414,7 @@ func (q *TransferQueue) Run(ctx context.Context, completed func()) error {
 func (q *TransferQueue) nextDue() (*store.Transfer, time.Duration, error) {
 	all, err := q.st.Transfers()
 	if err != nil {
-		return nil, 0, fmt.Errorf("session: reading transfers: %w", err)
+		return nil, 0, errorf("session: reading transfers: %w", err)
 	}
 	now := q.clk.Now()
 	q.mu.Lock()
@@ -458,7 +458,7 @@ func (q *TransferQueue) execute(ctx context.Context, t store.Transfer) error {
 	t.StateSaves++
 	t.Started = now
 	if _, err := q.st.SaveTransfer(t); err != nil {
-		return fmt.Errorf("session: starting transfer %d: %w", t.ID, err)
+		return errorf("session: starting transfer %d: %w", t.ID, err)
 	}
 	q.log.Info("transfer starting", "id", t.ID, "kind", t.Kind, "file_type", t.FileType)
 	var fault cwmp.FaultStruct
@@ -507,7 +507,7 @@ func (q *TransferQueue) complete(id uint64, fault cwmp.FaultStruct) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("session: completing transfer %d: %w", id, err)
+		return errorf("session: completing transfer %d: %w", id, err)
 	}
 	q.log.Info("transfer finished", "id", id, "fault_code", uint32(fault.FaultCode))
 	return nil
@@ -518,7 +518,7 @@ func (q *TransferQueue) complete(id uint64, fault cwmp.FaultStruct) error {
 func (q *TransferQueue) recover(ctx context.Context, completed func()) error {
 	all, err := q.st.Transfers()
 	if err != nil {
-		return fmt.Errorf("session: reading transfers: %w", err)
+		return errorf("session: reading transfers: %w", err)
 	}
 	for _, t := range all {
 		if t.State == store.TransferQueued || t.State == store.TransferCompleted {

@@ -1,9 +1,5 @@
 package store
 
-import (
-	"fmt"
-)
-
 // Attributes are what SetParameterAttributes set on one parameter. Only
 // parameters whose attributes differ from the data model's defaults are
 // stored; deleting them restores the defaults. They survive reboots and
@@ -31,13 +27,13 @@ func (tx *Tx) SaveAttributes(attrs map[string]Attributes) (err error) {
 	for _, name := range sortedKeys(attrs) {
 		a := attrs[name]
 		if name == "" {
-			return fmt.Errorf("store: saving attributes: empty parameter name")
+			return errorf("store: saving attributes: empty parameter name")
 		}
 		if a.Notification < 0 || a.Notification > MaxNotification {
-			return fmt.Errorf("store: attributes of %s: notification %d outside 0-%d", name, a.Notification, MaxNotification)
+			return errorf("store: attributes of %s: notification %d outside 0-%d", name, a.Notification, MaxNotification)
 		}
 		if err := putJSON(b, []byte(name), "attributes", a); err != nil {
-			return fmt.Errorf("store: attributes of %s: %w", name, err)
+			return errorf("store: attributes of %s: %w", name, err)
 		}
 	}
 	return nil
@@ -71,7 +67,7 @@ func (tx *Tx) DeleteAttributes(names ...string) (err error) {
 	}
 	for _, name := range names {
 		if err := b.Delete([]byte(name)); err != nil {
-			return fmt.Errorf("store: deleting attributes of %s: %w", name, err)
+			return errorf("store: deleting attributes of %s: %w", name, err)
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -38,10 +37,10 @@ func (tx *Tx) AppendEvent(e Event) (seq uint64, err error) {
 	}
 	seq, err = b.NextSequence()
 	if err != nil {
-		return 0, fmt.Errorf("store: appending event %q: %w", e.Code, err)
+		return 0, errorf("store: appending event %q: %w", e.Code, err)
 	}
 	if err := putJSON(b, seqKey(seq), "event", e); err != nil {
-		return 0, fmt.Errorf("store: appending event %q: %w", e.Code, err)
+		return 0, errorf("store: appending event %q: %w", e.Code, err)
 	}
 	return seq, nil
 }
@@ -74,7 +73,7 @@ func (tx *Tx) DeleteEvents(seqs ...uint64) (err error) {
 	}
 	for _, seq := range seqs {
 		if err := b.Delete(seqKey(seq)); err != nil {
-			return fmt.Errorf("store: deleting event %d: %w", seq, err)
+			return errorf("store: deleting event %d: %w", seq, err)
 		}
 	}
 	return nil

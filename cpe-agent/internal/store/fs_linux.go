@@ -3,7 +3,6 @@
 package store
 
 import (
-	"fmt"
 	"syscall"
 )
 
@@ -28,10 +27,10 @@ func checkFilesystem(dir string, statfs func(string) (int64, error)) error {
 	}
 	magic, err := statfs(dir)
 	if err != nil {
-		return fmt.Errorf("store: checking the filesystem of %s: %w", dir, err)
+		return errorf("store: checking the filesystem of %s: %w", dir, err)
 	}
 	if magic == jffs2Magic {
-		return fmt.Errorf("store: %s is on JFFS2: %w; %s", dir, ErrUnsupportedFS, placementAdvice)
+		return errorf("store: %s is on JFFS2: %w; %s", dir, ErrUnsupportedFS, placementAdvice)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 )
 
 // errBoltPanicked marks a panic (or memory fault) raised inside bbolt and
@@ -11,5 +10,5 @@ var errBoltPanicked = errors.New("bbolt panicked")
 
 // corruptErr turns a recovered panic value into an ErrCorrupt error.
 func corruptErr(path string, r any) error {
-	return fmt.Errorf("store: %s: %w: %w: %v", path, ErrCorrupt, errBoltPanicked, r)
+	return errorf("store: %s: %w: %w: %v", path, ErrCorrupt, errBoltPanicked, r)
 }

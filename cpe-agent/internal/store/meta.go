@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -55,7 +54,7 @@ func (tx *Tx) SetBootID(id string) (err error) {
 		return err
 	}
 	if err := meta.Put(keyBootID, []byte(id)); err != nil {
-		return fmt.Errorf("store: writing boot id: %w", err)
+		return errorf("store: writing boot id: %w", err)
 	}
 	return nil
 }
@@ -80,7 +79,7 @@ func (tx *Tx) RetryCount() (n uint32, err error) {
 	}
 	n, _, err = getUint32(meta, keyRetryCount)
 	if err != nil {
-		return 0, fmt.Errorf("store: %s: %w: %v", tx.path, ErrCorrupt, err)
+		return 0, errorf("store: %s: %w: %v", tx.path, ErrCorrupt, err)
 	}
 	return n, nil
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"os"
 	"time"
 )
@@ -14,7 +13,7 @@ import (
 func Quarantine(path string, now time.Time) (string, error) {
 	aside := path + ".corrupt-" + now.UTC().Format("20060102T150405.000000000Z")
 	if err := os.Rename(path, aside); err != nil {
-		return "", fmt.Errorf("store: moving %s aside: %w", path, err)
+		return "", errorf("store: moving %s aside: %w", path, err)
 	}
 	return aside, nil
 }

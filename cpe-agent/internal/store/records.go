@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"sort"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,17 +24,17 @@ func keySeq(k []byte) (uint64, bool) {
 func putJSON(b *bolt.Bucket, key []byte, what string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("store: encoding %s record: %w", what, err)
+		return errorf("store: encoding %s record: %w", what, err)
 	}
 	if err := b.Put(key, data); err != nil {
-		return fmt.Errorf("store: writing %s record: %w", what, err)
+		return errorf("store: writing %s record: %w", what, err)
 	}
 	return nil
 }
 
 func decodeJSON(path string, what string, data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("store: %s: %w: undecodable %s record", path, ErrCorrupt, what)
+		return errorf("store: %s: %w: undecodable %s record", path, ErrCorrupt, what)
 	}
 	return nil
 }
@@ -45,7 +44,7 @@ func forEachSeq(path, what string, b *bolt.Bucket, fn func(seq uint64, data []by
 	return b.ForEach(func(k, v []byte) error {
 		seq, ok := keySeq(k)
 		if !ok || v == nil {
-			return fmt.Errorf("store: %s: %w: malformed %s key %x", path, ErrCorrupt, what, k)
+			return errorf("store: %s: %w: malformed %s key %x", path, ErrCorrupt, what, k)
 		}
 		return fn(seq, v)
 	})
@@ -61,7 +60,7 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 	}
 	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
-			return fmt.Errorf("store: deleting %q: %w", k, err)
+			return errorf("store: deleting %q: %w", k, err)
 		}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"sort"
 	"time"
 )
@@ -23,7 +22,7 @@ func (tx *Tx) AddScheduledInform(due time.Time, commandKey string) (id uint64, e
 		return 0, err
 	}
 	if id, err = b.NextSequence(); err != nil {
-		return 0, fmt.Errorf("store: scheduling inform: %w", err)
+		return 0, errorf("store: scheduling inform: %w", err)
 	}
 	if err := putJSON(b, seqKey(id), "scheduled inform", ScheduledInform{Due: due, CommandKey: commandKey}); err != nil {
 		return 0, err
@@ -62,7 +61,7 @@ func (tx *Tx) DeleteScheduledInforms(ids ...uint64) (err error) {
 	}
 	for _, id := range ids {
 		if err := b.Delete(seqKey(id)); err != nil {
-			return fmt.Errorf("store: deleting scheduled inform %d: %w", id, err)
+			return errorf("store: deleting scheduled inform %d: %w", id, err)
 		}
 	}
 	return nil

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -106,12 +105,12 @@ func (s *Store) migrate(btx *bolt.Tx) error {
 	if meta != nil {
 		v, ok, err := getUint32(meta, keySchema)
 		if err != nil {
-			return fmt.Errorf("store: %s: %w: %v", s.path, ErrCorrupt, err)
+			return errorf("store: %s: %w: %v", s.path, ErrCorrupt, err)
 		}
 		if ok {
 			version = v
 			if minReader, _, err = getUint32(meta, keyMinReader); err != nil {
-				return fmt.Errorf("store: %s: %w: %v", s.path, ErrCorrupt, err)
+				return errorf("store: %s: %w: %v", s.path, ErrCorrupt, err)
 			}
 		}
 	}
@@ -125,7 +124,7 @@ func (s *Store) migrate(btx *bolt.Tx) error {
 			return nil
 		})
 		if foreign != nil {
-			return fmt.Errorf("store: %s: %w: a bbolt file without the agent's schema marker (has bucket %q); not a cpe-agent state file", s.path, ErrCorrupt, foreign)
+			return errorf("store: %s: %w: a bbolt file without the agent's schema marker (has bucket %q); not a cpe-agent state file", s.path, ErrCorrupt, foreign)
 		}
 		if err := createBuckets(btx); err != nil {
 			return err
@@ -134,12 +133,12 @@ func (s *Store) migrate(btx *bolt.Tx) error {
 	}
 
 	if minReader > latest {
-		return fmt.Errorf("store: %s: %w: file layout %d needs an agent that understands layout %d or later, this one understands up to %d", s.path, ErrNewerSchema, version, minReader, latest)
+		return errorf("store: %s: %w: file layout %d needs an agent that understands layout %d or later, this one understands up to %d", s.path, ErrNewerSchema, version, minReader, latest)
 	}
 	for v := version; v < latest; v++ {
 		step := s.migrations[v-baseSchema]
 		if err := step.apply(btx); err != nil {
-			return fmt.Errorf("store: %s: upgrading layout %d to %d: %w", s.path, v, v+1, err)
+			return errorf("store: %s: upgrading layout %d to %d: %w", s.path, v, v+1, err)
 		}
 		if step.minReader > minReader {
 			minReader = step.minReader
@@ -160,9 +159,9 @@ func createBuckets(btx *bolt.Tx) error {
 	for _, name := range allBuckets {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
 			if errors.Is(err, berrors.ErrIncompatibleValue) {
-				return fmt.Errorf("store: %s: %w: %q is a plain key where the bucket belongs", btx.DB().Path(), ErrCorrupt, name)
+				return errorf("store: %s: %w: %q is a plain key where the bucket belongs", btx.DB().Path(), ErrCorrupt, name)
 			}
-			return fmt.Errorf("store: creating bucket %s: %w", name, err)
+			return errorf("store: creating bucket %s: %w", name, err)
 		}
 	}
 	return nil
@@ -182,14 +181,14 @@ func getUint32(b *bolt.Bucket, key []byte) (uint32, bool, error) {
 		return 0, false, nil
 	}
 	if len(v) != 4 {
-		return 0, false, fmt.Errorf("meta %s: %d bytes, want 4", key, len(v))
+		return 0, false, errorf("meta %s: %d bytes, want 4", key, len(v))
 	}
 	return binary.BigEndian.Uint32(v), true, nil
 }
 
 func putUint32(b *bolt.Bucket, key []byte, v uint32) error {
 	if err := b.Put(key, binary.BigEndian.AppendUint32(nil, v)); err != nil {
-		return fmt.Errorf("store: writing meta %s: %w", key, err)
+		return errorf("store: writing meta %s: %w", key, err)
 	}
 	return nil
 }

@@ -159,13 +159,13 @@ func (tx *Tx) SaveTransfer(t Transfer) (id uint64, err error) {
 	}
 	if t.ID == 0 {
 		if t.ID, err = b.NextSequence(); err != nil {
-			return 0, fmt.Errorf("store: new transfer: %w", err)
+			return 0, errorf("store: new transfer: %w", err)
 		}
 		if t.State == 0 {
 			t.State = TransferQueued
 		}
 	} else if b.Get(seqKey(t.ID)) == nil {
-		return 0, fmt.Errorf("store: transfer %d: %w", t.ID, ErrNotFound)
+		return 0, errorf("store: transfer %d: %w", t.ID, ErrNotFound)
 	}
 	if err := putJSON(b, seqKey(t.ID), "transfer", transferRecord(t)); err != nil {
 		return 0, err
@@ -182,7 +182,7 @@ func (tx *Tx) Transfer(id uint64) (t Transfer, err error) {
 	}
 	data := b.Get(seqKey(id))
 	if data == nil {
-		return Transfer{}, fmt.Errorf("store: transfer %d: %w", id, ErrNotFound)
+		return Transfer{}, errorf("store: transfer %d: %w", id, ErrNotFound)
 	}
 	var r transferRecord
 	if err := decodeJSON(tx.path, "transfer", data, &r); err != nil {
@@ -234,7 +234,7 @@ func (tx *Tx) DeleteTransfer(id uint64) (err error) {
 		return err
 	}
 	if err := b.Delete(seqKey(id)); err != nil {
-		return fmt.Errorf("store: deleting transfer %d: %w", id, err)
+		return errorf("store: deleting transfer %d: %w", id, err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
@@ -73,9 +72,9 @@ func (s *Store) explain(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, berrors.ErrMaxSizeReached):
-		return fmt.Errorf("store: %s: %w (%v)", s.path, ErrFull, err)
+		return errorf("store: %s: %w (%v)", s.path, ErrFull, err)
 	case errors.Is(err, berrors.ErrDatabaseNotOpen):
-		return fmt.Errorf("store: %s: closed: %w", s.path, err)
+		return errorf("store: %s: closed: %w", s.path, err)
 	}
 	return err
 }
@@ -93,7 +92,7 @@ func (tx *Tx) catch(err *error) {
 func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
 	b := tx.tx.Bucket(name)
 	if b == nil {
-		return nil, fmt.Errorf("store: %s: %w: bucket %q missing", tx.path, ErrCorrupt, name)
+		return nil, errorf("store: %s: %w: bucket %q missing", tx.path, ErrCorrupt, name)
 	}
 	return b, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"hash/fnv"
 	"io"
 	"math/bits"
@@ -81,7 +80,7 @@ func parseMeta(page []byte) (metaInfo, error) {
 		return metaInfo{}, errNotBolt
 	}
 	if v := ne.Uint32(m[4:]); v != boltFileVersion {
-		return metaInfo{}, fmt.Errorf("bbolt file format %d, want %d", v, boltFileVersion)
+		return metaInfo{}, errorf("bbolt file format %d, want %d", v, boltFileVersion)
 	}
 	h := fnv.New64a()
 	h.Write(m[:metaChecksumOff])
@@ -124,10 +123,10 @@ func newestMeta(head []byte) (metaInfo, error) {
 		break
 	}
 	if !found {
-		return metaInfo{}, fmt.Errorf("both meta pages are unreadable (%v)", lastErr)
+		return metaInfo{}, errorf("both meta pages are unreadable (%v)", lastErr)
 	}
 	if best.pageSize < 512 || best.pageSize > 1<<20 || best.pageSize&(best.pageSize-1) != 0 {
-		return metaInfo{}, fmt.Errorf("implausible page size %d", best.pageSize)
+		return metaInfo{}, errorf("implausible page size %d", best.pageSize)
 	}
 	return best, nil
 }
@@ -141,24 +140,24 @@ func checkFile(r io.ReaderAt, size int64, path string) error {
 	head := make([]byte, min(size, 1<<16+pageHeaderSize+metaSize))
 	n, err := r.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
-		return fmt.Errorf("store: reading %s: %w", path, err)
+		return errorf("store: reading %s: %w", path, err)
 	}
 	meta, err := newestMeta(head[:n])
 	if err != nil {
-		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)
+		return errorf("store: %s: %w: %v", path, ErrCorrupt, err)
 	}
 	ps := int64(meta.pageSize)
 	if meta.pgid < 2 || meta.pgid > uint64(size/ps) {
-		return fmt.Errorf("store: %s: %w: truncated, its pages need %d bytes but the file has %d",
+		return errorf("store: %s: %w: truncated, its pages need %d bytes but the file has %d",
 			path, ErrCorrupt, int64(meta.pgid)*ps, size)
 	}
 	c := &checker{r: r, pageSize: int(ps), pgid: meta.pgid, seen: make([]bool, meta.pgid)}
 	c.seen[0], c.seen[1] = true, true
 	if err := c.tree(meta.root, 0); err != nil {
-		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)
+		return errorf("store: %s: %w: %v", path, ErrCorrupt, err)
 	}
 	if err := c.freelist(meta.freelist); err != nil {
-		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)
+		return errorf("store: %s: %w: %v", path, ErrCorrupt, err)
 	}
 	return nil
 }
@@ -175,35 +174,35 @@ type checker struct {
 // page reads page id with its overflow pages and claims them.
 func (c *checker) page(id uint64) ([]byte, error) {
 	if id < 2 || id >= c.pgid {
-		return nil, fmt.Errorf("page id %d outside [2, %d)", id, c.pgid)
+		return nil, errorf("page id %d outside [2, %d)", id, c.pgid)
 	}
 	hdr := make([]byte, pageHeaderSize)
 	if _, err := c.r.ReadAt(hdr, int64(id)*int64(c.pageSize)); err != nil {
-		return nil, fmt.Errorf("page %d: %w", id, err)
+		return nil, errorf("page %d: %w", id, err)
 	}
 	if got := ne.Uint64(hdr); got != id {
-		return nil, fmt.Errorf("page %d: header says page %d", id, got)
+		return nil, errorf("page %d: header says page %d", id, got)
 	}
 	overflow := uint64(ne.Uint32(hdr[12:]))
 	if overflow >= c.pgid-id {
-		return nil, fmt.Errorf("page %d: overflow %d runs past the last page", id, overflow)
+		return nil, errorf("page %d: overflow %d runs past the last page", id, overflow)
 	}
 	for p := id; p <= id+overflow; p++ {
 		if c.seen[p] {
-			return nil, fmt.Errorf("page %d reached twice", p)
+			return nil, errorf("page %d reached twice", p)
 		}
 		c.seen[p] = true
 	}
 	buf := make([]byte, (overflow+1)*uint64(c.pageSize))
 	if _, err := c.r.ReadAt(buf, int64(id)*int64(c.pageSize)); err != nil {
-		return nil, fmt.Errorf("page %d: %w", id, err)
+		return nil, errorf("page %d: %w", id, err)
 	}
 	return buf, nil
 }
 
 func (c *checker) tree(id uint64, depth int) error {
 	if depth > maxDepth {
-		return fmt.Errorf("tree deeper than %d levels", maxDepth)
+		return errorf("tree deeper than %d levels", maxDepth)
 	}
 	p, err := c.page(id)
 	if err != nil {
@@ -215,7 +214,7 @@ func (c *checker) tree(id uint64, depth int) error {
 	case flagLeaf:
 		return c.leaf(id, p, depth)
 	default:
-		return fmt.Errorf("page %d: flags %#x where a branch or leaf belongs", id, flags)
+		return errorf("page %d: flags %#x where a branch or leaf belongs", id, flags)
 	}
 }
 
@@ -223,7 +222,7 @@ func (c *checker) tree(id uint64, depth int) error {
 func elements(id uint64, p []byte) (int, error) {
 	n := int(ne.Uint16(p[10:]))
 	if pageHeaderSize+n*elementSize > len(p) {
-		return 0, fmt.Errorf("page %d: %d elements overflow the page", id, n)
+		return 0, errorf("page %d: %d elements overflow the page", id, n)
 	}
 	return n, nil
 }
@@ -244,17 +243,17 @@ func (c *checker) branch(id uint64, p []byte, depth int) error {
 		return err
 	}
 	if n == 0 {
-		return fmt.Errorf("branch page %d is empty", id)
+		return errorf("branch page %d is empty", id)
 	}
 	var prev []byte
 	for i := 0; i < n; i++ {
 		off := pageHeaderSize + i*elementSize
 		key, ok := span(p, uint64(off)+uint64(ne.Uint32(p[off:])), uint64(ne.Uint32(p[off+4:])))
 		if !ok {
-			return fmt.Errorf("branch page %d element %d: key outside the page", id, i)
+			return errorf("branch page %d element %d: key outside the page", id, i)
 		}
 		if i > 0 && bytes.Compare(prev, key) >= 0 {
-			return fmt.Errorf("branch page %d: keys out of order", id)
+			return errorf("branch page %d: keys out of order", id)
 		}
 		prev = key
 		if err := c.tree(ne.Uint64(p[off+8:]), depth+1); err != nil {
@@ -276,21 +275,21 @@ func (c *checker) leaf(id uint64, p []byte, depth int) error {
 		ksize, vsize := uint64(ne.Uint32(p[off+8:])), uint64(ne.Uint32(p[off+12:]))
 		key, ok := span(p, start, ksize)
 		if !ok {
-			return fmt.Errorf("leaf page %d element %d: key outside the page", id, i)
+			return errorf("leaf page %d element %d: key outside the page", id, i)
 		}
 		val, ok := span(p, start+ksize, vsize)
 		if !ok {
-			return fmt.Errorf("leaf page %d element %d: value outside the page", id, i)
+			return errorf("leaf page %d element %d: value outside the page", id, i)
 		}
 		if i > 0 && bytes.Compare(prev, key) >= 0 {
-			return fmt.Errorf("leaf page %d: keys out of order", id)
+			return errorf("leaf page %d: keys out of order", id)
 		}
 		prev = key
 		if ne.Uint32(p[off:])&flagBucket == 0 {
 			continue
 		}
 		if len(val) < bucketHeader {
-			return fmt.Errorf("leaf page %d element %d: bucket header cut short", id, i)
+			return errorf("leaf page %d element %d: bucket header cut short", id, i)
 		}
 		if root := ne.Uint64(val); root != 0 {
 			if err := c.tree(root, depth+1); err != nil {
@@ -300,10 +299,10 @@ func (c *checker) leaf(id uint64, p []byte, depth int) error {
 		}
 		inline := val[bucketHeader:]
 		if len(inline) < pageHeaderSize || ne.Uint16(inline[8:]) != flagLeaf {
-			return fmt.Errorf("leaf page %d element %d: malformed inline bucket", id, i)
+			return errorf("leaf page %d element %d: malformed inline bucket", id, i)
 		}
 		if depth+1 > maxDepth {
-			return fmt.Errorf("buckets nested deeper than %d levels", maxDepth)
+			return errorf("buckets nested deeper than %d levels", maxDepth)
 		}
 		if err := c.leaf(id, inline, depth+1); err != nil {
 			return err
@@ -318,28 +317,28 @@ func (c *checker) freelist(id uint64) error {
 	}
 	p, err := c.page(id)
 	if err != nil {
-		return fmt.Errorf("freelist: %v", err)
+		return errorf("freelist: %v", err)
 	}
 	if flags := ne.Uint16(p[8:]); flags != flagFreelist {
-		return fmt.Errorf("freelist page %d has flags %#x", id, flags)
+		return errorf("freelist page %d has flags %#x", id, flags)
 	}
 	count, start := uint64(ne.Uint16(p[10:])), uint64(pageHeaderSize)
 	if count == 0xFFFF {
 		if len(p) < pageHeaderSize+8 {
-			return fmt.Errorf("freelist page %d cut short", id)
+			return errorf("freelist page %d cut short", id)
 		}
 		count, start = ne.Uint64(p[pageHeaderSize:]), pageHeaderSize+8
 	}
 	if count > (uint64(len(p))-start)/8 {
-		return fmt.Errorf("freelist page %d claims %d ids, more than it holds", id, count)
+		return errorf("freelist page %d claims %d ids, more than it holds", id, count)
 	}
 	for i := uint64(0); i < count; i++ {
 		free := ne.Uint64(p[start+8*i:])
 		if free < 2 || free >= c.pgid {
-			return fmt.Errorf("freelist holds page id %d outside [2, %d)", free, c.pgid)
+			return errorf("freelist holds page id %d outside [2, %d)", free, c.pgid)
 		}
 		if c.seen[free] {
-			return fmt.Errorf("page %d is both in use and free", free)
+			return errorf("page %d is both in use and free", free)
 		}
 		c.seen[free] = true
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -22,11 +21,11 @@ func (tx *Tx) SaveValues(values map[string]string) (err error) {
 	}
 	for _, name := range sortedKeys(values) {
 		if name == "" {
-			return fmt.Errorf("store: saving values: empty parameter name")
+			return errorf("store: saving values: empty parameter name")
 		}
 		if err := b.Put([]byte(name), []byte(values[name])); err != nil {
 			// The value is not quoted: it may be a password.
-			return fmt.Errorf("store: saving value of %s: %w", name, err)
+			return errorf("store: saving value of %s: %w", name, err)
 		}
 	}
 	return nil
@@ -70,7 +69,7 @@ func (tx *Tx) DeleteValues(names ...string) (err error) {
 	}
 	for _, name := range names {
 		if err := b.Delete([]byte(name)); err != nil {
-			return fmt.Errorf("store: deleting value of %s: %w", name, err)
+			return errorf("store: deleting value of %s: %w", name, err)
 		}
 	}
 	return nil
@@ -95,7 +94,7 @@ func (s *Store) DeleteValues(names ...string) error {
 // objectPrefix checks that path names an object (it ends in ".").
 func objectPrefix(path string) error {
 	if path == "" || !strings.HasSuffix(path, ".") {
-		return fmt.Errorf("store: %q is not an object path (it must end in \".\")", path)
+		return errorf("store: %q is not an object path (it must end in \".\")", path)
 	}
 	return nil
 }

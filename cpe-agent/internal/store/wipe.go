@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -27,7 +26,7 @@ func (tx *Tx) Wipe(keepValue func(name string) bool) (err error) {
 			return err
 		}
 		if err := deleteKeysIf(b, func([]byte) bool { return true }); err != nil {
-			return fmt.Errorf("store: wiping %s: %w", name, err)
+			return errorf("store: wiping %s: %w", name, err)
 		}
 	}
 
@@ -36,7 +35,7 @@ func (tx *Tx) Wipe(keepValue func(name string) bool) (err error) {
 		return err
 	}
 	if err := deleteKeysIf(values, func(k []byte) bool { return keepValue == nil || !keepValue(string(k)) }); err != nil {
-		return fmt.Errorf("store: wiping values: %w", err)
+		return errorf("store: wiping values: %w", err)
 	}
 
 	instances, err := tx.bucket(bucketInstances)
@@ -52,7 +51,7 @@ func (tx *Tx) Wipe(keepValue func(name string) bool) (err error) {
 	}
 	for _, t := range tables {
 		if err := instances.DeleteBucket(t); err != nil {
-			return fmt.Errorf("store: wiping table %s: %w", t, err)
+			return errorf("store: wiping table %s: %w", t, err)
 		}
 	}
 
@@ -82,7 +81,7 @@ func deleteKeysIf(b *bolt.Bucket, del func(k []byte) bool) error {
 	}
 	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
-			return fmt.Errorf("deleting %q: %w", k, err)
+			return errorf("deleting %q: %w", k, err)
 		}
 	}
 	return nil

@@ -56,12 +56,18 @@ func (p *parser) run() error {
 	}
 }
 
+// syntaxError is kept out of line: apply's local fail closure was inlined
+// at each of its dozen uses, with the Sprintf call and the allocation.
+//
+//go:noinline
+func syntaxError(line int, format string, a ...any) error {
+	return &SyntaxError{Line: line, Msg: fmt.Sprintf(format, a...)}
+}
+
 func (p *parser) apply(line int, args []string) error {
 	// Report errors at the line the statement starts on, even when a
 	// continuation carried it further.
-	fail := func(format string, a ...any) error {
-		return &SyntaxError{Line: line, Msg: fmt.Sprintf(format, a...)}
-	}
+	fail := func(format string, a ...any) error { return syntaxError(line, format, a...) }
 	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "package", "p":

@@ -19,6 +19,10 @@ type failure struct {
 
 func (f *failure) Error() string { return fmt.Sprintf("%d %s", f.code, f.msg) }
 
+// Out of line: an error constructor inlined at each of its callers copies
+// the Sprintf call and the allocation into every one.
+//
+//go:noinline
 func fail(code cwmp.FaultCode, format string, args ...any) *failure {
 	return &failure{code: code, msg: fmt.Sprintf(format, args...)}
 }

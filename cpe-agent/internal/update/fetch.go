@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -145,7 +144,7 @@ func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store
 		if isTLSTrust(err) {
 			return fail(cwmp.FaultTransferServerAuthFailure, "file server certificate not trusted: %v", redactErr(err, t.URL))
 		}
-		return &transient{code: cwmp.FaultFileServerUnreachable, err: fmt.Errorf("cannot reach the file server: %w", redactErr(err, t.URL))}
+		return &transient{code: cwmp.FaultFileServerUnreachable, err: errorf("cannot reach the file server: %w", redactErr(err, t.URL))}
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -155,7 +154,7 @@ func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store
 			if err := dst.Restart(); err != nil {
 				return err
 			}
-			return &transient{code: cwmp.FaultDownloadIncomplete, err: fmt.Errorf("server sent range %q for offset %d", resp.Header.Get("Content-Range"), off)}
+			return &transient{code: cwmp.FaultDownloadIncomplete, err: errorf("server sent range %q for offset %d", resp.Header.Get("Content-Range"), off)}
 		}
 	case http.StatusOK:
 		if off > 0 {
@@ -176,7 +175,7 @@ func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store
 		return fail(cwmp.FaultFileAccessFailure, "file server has no such file: %s", resp.Status)
 	default:
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-			return &transient{code: cwmp.FaultFileAccessFailure, err: fmt.Errorf("file server answered %s", resp.Status)}
+			return &transient{code: cwmp.FaultFileAccessFailure, err: errorf("file server answered %s", resp.Status)}
 		}
 		return fail(cwmp.FaultFileAccessFailure, "file server answered %s", resp.Status)
 	}
@@ -199,7 +198,7 @@ func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store
 			if parent.Err() != nil {
 				return parent.Err()
 			}
-			return &transient{code: cwmp.FaultDownloadIncomplete, err: fmt.Errorf("connection dropped at byte %d: %w", dst.Offset(), redactErr(rerr, t.URL))}
+			return &transient{code: cwmp.FaultDownloadIncomplete, err: errorf("connection dropped at byte %d: %w", dst.Offset(), redactErr(rerr, t.URL))}
 		}
 	}
 }

@@ -45,7 +45,7 @@ func (u *Updater) firmware(ctx context.Context, t store.Transfer) cwmp.FaultStru
 		return cwmp.FaultStruct{FaultCode: cwmp.FaultDownloadFailure, FaultString: "the slot to write is the running one"}
 	}
 	if err := u.opts.Slots.MarkBad(p.Slot); err != nil {
-		return faultOf(fmt.Errorf("marking slot %s bad: %w", p.Slot, err), cwmp.FaultDownloadFailure)
+		return faultOf(errorf("marking slot %s bad: %w", p.Slot, err), cwmp.FaultDownloadFailure)
 	}
 	u.setStatus(p.Slot, "Downloading")
 	tgt, err := u.newFWTarget(t.ID, p)
@@ -109,7 +109,7 @@ func (u *Updater) install(ctx context.Context, t store.Transfer, p *progress) cw
 		if merr := u.opts.Slots.MarkBad(p.Slot); merr != nil {
 			u.log.Error("disarming slot", "slot", p.Slot, "err", merr)
 		}
-		return faultOf(fmt.Errorf("arming slot %s: %w", p.Slot, err), cwmp.FaultDownloadFailure)
+		return faultOf(errorf("arming slot %s: %w", p.Slot, err), cwmp.FaultDownloadFailure)
 	}
 	u.setStatus(p.Slot, "")
 	p.RebootBootID = u.bootID()
@@ -230,7 +230,7 @@ func (u *Updater) verify(ctx context.Context, t store.Transfer, p *progress) cwm
 	select {
 	case <-u.informed:
 		if err := u.opts.Slots.MarkGood(); err != nil {
-			return faultOf(fmt.Errorf("committing slot %s: %w", p.Slot, err), cwmp.FaultDownloadFailure)
+			return faultOf(errorf("committing slot %s: %w", p.Slot, err), cwmp.FaultDownloadFailure)
 		}
 		return u.succeeded(t, p)
 	case <-timer.C():

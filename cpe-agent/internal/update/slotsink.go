@@ -2,7 +2,6 @@ package update
 
 import (
 	"errors"
-	"fmt"
 
 	"gatewarden/firmware/image"
 	"gatewarden/firmware/slot"
@@ -57,7 +56,7 @@ func (s *slotSink) Payload(i int, off int64, p []byte) error {
 		s.cur, s.curIdx = w, i
 	}
 	if _, err := s.cur.Write(p); err != nil {
-		return fmt.Errorf("writing %s of slot %s: %w", e.Target, s.slot, err)
+		return errorf("writing %s of slot %s: %w", e.Target, s.slot, err)
 	}
 	if off+int64(len(p)) == e.Size {
 		return s.close()

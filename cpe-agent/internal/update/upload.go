@@ -81,7 +81,7 @@ func (u *Updater) putOnce(ctx context.Context, client *http.Client, t store.Tran
 		if isTLSTrust(err) {
 			return fail(cwmp.FaultTransferServerAuthFailure, "file server certificate not trusted: %v", redactErr(err, t.URL))
 		}
-		return &transient{code: cwmp.FaultUploadFailure, err: fmt.Errorf("cannot reach %s: %w", redact.URL(t.URL), redactErr(err, t.URL))}
+		return &transient{code: cwmp.FaultUploadFailure, err: errorf("cannot reach %s: %w", redact.URL(t.URL), redactErr(err, t.URL))}
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -91,7 +91,7 @@ func (u *Updater) putOnce(ctx context.Context, client *http.Client, t store.Tran
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return fail(cwmp.FaultTransferServerAuthFailure, "file server refused the credentials: %s", resp.Status)
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return &transient{code: cwmp.FaultUploadFailure, err: fmt.Errorf("file server answered %s", resp.Status)}
+		return &transient{code: cwmp.FaultUploadFailure, err: errorf("file server answered %s", resp.Status)}
 	}
 	return fail(cwmp.FaultUploadFailure, "file server answered %s", resp.Status)
 }

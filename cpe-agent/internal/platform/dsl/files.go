@@ -2,7 +2,6 @@ package dsl
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -42,7 +41,7 @@ func (f Files) Lines() ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("dsl: %w", err)
+		return nil, errorf("dsl: %w", err)
 	}
 	var out []string
 	for _, e := range ents {
@@ -57,11 +56,11 @@ func (f Files) Lines() ([]string, error) {
 // Line implements Driver.
 func (f Files) Line(name string) (Line, error) {
 	if name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
-		return Line{}, fmt.Errorf("dsl: line %q: %w", name, ErrNoLine)
+		return Line{}, errorf("dsl: line %q: %w", name, ErrNoLine)
 	}
 	dir := filepath.Join(f.Dir, name)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return Line{}, fmt.Errorf("dsl: line %q: %w", name, ErrNoLine)
+		return Line{}, errorf("dsl: line %q: %w", name, ErrNoLine)
 	}
 	r := lineReader{dir: dir}
 	var l Line
@@ -104,7 +103,7 @@ type lineReader struct {
 
 func (r *lineReader) fail(file string, err error) {
 	if r.err == nil {
-		r.err = fmt.Errorf("dsl: %s: %w", filepath.Join(r.dir, file), err)
+		r.err = errorf("dsl: %s: %w", filepath.Join(r.dir, file), err)
 	}
 }
 
@@ -158,5 +157,5 @@ func ParseState(s string) (State, error) {
 	case "error", "fault":
 		return StateError, nil
 	}
-	return StateDown, fmt.Errorf("unknown line state %q", s)
+	return StateDown, errorf("unknown line state %q", s)
 }

@@ -30,16 +30,7 @@ func (s *Sim) registerHosts(r *model.Registry) {
 		}
 		return out, nil
 	})
-	field := func(fn func(x *host) string) model.Binding {
-		return text(func(ix model.Index) string {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if x := s.host(ix.Key(0)); x != nil {
-				return fn(x)
-			}
-			return ""
-		})
-	}
+	field := s.hostField
 	r.Param(h+"PhysAddress", field(func(x *host) string { return x.MAC }))
 	r.Param(h+"IPAddress", field(func(x *host) string { return x.IP }))
 	r.Param(h+"Layer1Interface", field(func(x *host) string { return x.Layer1 }))
@@ -59,6 +50,21 @@ func (s *Sim) registerHosts(r *model.Registry) {
 	r.Param(h+"IPv4Address.{i}.IPAddress", text(func(ix model.Index) string { return ix.Key(1) }))
 }
 
+// hostField binds a field of the host an instance names ("" once it is
+// gone). Out of line like counter.
+//
+//go:noinline
+func (s *Sim) hostField(fn func(x *host) string) model.Binding {
+	return text(func(ix model.Index) string {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if x := s.host(ix.Key(0)); x != nil {
+			return fn(x)
+		}
+		return ""
+	})
+}
+
 // host finds a host by MAC. Called with s.mu held.
 func (s *Sim) host(mac string) *host {
 	for i := range s.hosts {
@@ -75,7 +81,7 @@ func (s *Sim) AddHost(ctx context.Context, mac, ip, name string, wifi bool) erro
 	s.mu.Lock()
 	if s.host(mac) != nil {
 		s.mu.Unlock()
-		return fmt.Errorf("sim: host %s already present", mac)
+		return errorf("sim: host %s already present", mac)
 	}
 	x := host{MAC: mac, IP: ip, Name: name, Active: true, Since: s.clk.Now(), Layer1: "Device.Ethernet.Interface.1.", Type: "Ethernet"}
 	if wifi {
@@ -93,7 +99,7 @@ func (s *Sim) RemoveHost(ctx context.Context, mac string) error {
 	i := slices.IndexFunc(s.hosts, func(x host) bool { return x.MAC == mac })
 	if i < 0 {
 		s.mu.Unlock()
-		return fmt.Errorf("sim: no host %s", mac)
+		return errorf("sim: no host %s", mac)
 	}
 	s.hosts = slices.Delete(s.hosts, i, i+1)
 	s.mu.Unlock()
@@ -107,7 +113,7 @@ func (s *Sim) SetHostActive(ctx context.Context, mac string, active bool) error 
 	x := s.host(mac)
 	if x == nil {
 		s.mu.Unlock()
-		return fmt.Errorf("sim: no host %s", mac)
+		return errorf("sim: no host %s", mac)
 	}
 	if x.Active != active {
 		x.Active, x.Since = active, s.clk.Now()

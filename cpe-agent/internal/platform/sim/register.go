@@ -21,28 +21,55 @@ func (s *Sim) Register(r *model.Registry) error {
 	return r.Err()
 }
 
-// Small adapters from the sim's plain functions to bindings.
+// Small adapters from the sim's plain functions to bindings. They are
+// kept out of line for the reason model.GetUint is: each builds a closure,
+// whose code inlining would copy into every parameter's registration.
 
+//go:noinline
 func counter(fn func(ix model.Index) uint64) model.Binding {
 	return model.GetUint(func(_ context.Context, ix model.Index) (uint64, error) { return fn(ix), nil })
 }
 
+//go:noinline
 func signed(fn func(ix model.Index) int64) model.Binding {
 	return model.GetInt(func(_ context.Context, ix model.Index) (int64, error) { return fn(ix), nil })
 }
 
+//go:noinline
 func flag(fn func(ix model.Index) bool) model.Binding {
 	return model.GetBool(func(_ context.Context, ix model.Index) (bool, error) { return fn(ix), nil })
 }
 
+//go:noinline
 func text(fn func(ix model.Index) string) model.Binding {
 	return model.Get(func(_ context.Context, ix model.Index) (string, error) { return fn(ix), nil })
 }
 
 // keys returns a Lister with a fixed set of instances.
+//
+//go:noinline
 func keys(k ...string) model.Lister {
 	return func(context.Context, model.Index) ([]string, error) { return k, nil }
 }
+
+// consts binds fixed values under prefix; kv alternates names and values.
+func consts(r *model.Registry, prefix string, kv []string) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		r.Param(prefix+kv[i], model.Const(kv[i+1]))
+	}
+}
+
+// zeros binds counters that stay at zero on the simulated router.
+func zeros(r *model.Registry, prefix string, names ...string) {
+	for _, n := range names {
+		r.Param(prefix+n, counter(zeroCount))
+	}
+}
+
+func zeroCount(model.Index) uint64 { return 0 }
+
+// instanceName reads as the instance's key (eth0, wl0, dsl0...).
+func instanceName(ix model.Index) string { return ix.LastKey() }
 
 func upDown(up bool) string {
 	if up {

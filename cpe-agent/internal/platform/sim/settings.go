@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"gatewarden/cpe-agent/internal/model"
 	"gatewarden/protocol/datamodel"
@@ -23,7 +22,18 @@ func (s *Sim) setting(r *model.Registry, tmpl string, def func(ix model.Index) s
 		}))
 }
 
-// fixed returns a default that is the same for every instance.
+// fixedSettings binds settings under prefix whose factory values are the
+// same for every instance; kv alternates names and values.
+func (s *Sim) fixedSettings(r *model.Registry, prefix string, kv []string) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		s.setting(r, prefix+kv[i], fixed(kv[i+1]))
+	}
+}
+
+// fixed returns a default that is the same for every instance. Out of line
+// like counter.
+//
+//go:noinline
 func fixed(v string) func(model.Index) string {
 	return func(model.Index) string { return v }
 }
@@ -70,20 +80,20 @@ func (s *Sim) LocalChange(ctx context.Context, path, value string) error {
 	}
 	p, err := datamodel.ParsePath(path)
 	if err != nil {
-		return fmt.Errorf("sim: local change: %w", err)
+		return errorf("sim: local change: %w", err)
 	}
 	if _, ok := s.settings[p.Template()]; !ok {
 		return s.tree.SetLocal(ctx, map[string]string{path: value})
 	}
 	if _, err := s.tree.Value(ctx, path); err != nil {
-		return fmt.Errorf("sim: local change of %s: %w", path, err)
+		return errorf("sim: local change of %s: %w", path, err)
 	}
 	n, ok := datamodel.TR181().Lookup(path)
 	if !ok {
-		return fmt.Errorf("sim: local change: unknown parameter %s", path)
+		return errorf("sim: local change: unknown parameter %s", path)
 	}
 	if err := n.Validate(value); err != nil {
-		return fmt.Errorf("sim: local change of %s: %w", path, err)
+		return errorf("sim: local change of %s: %w", path, err)
 	}
 	if err := s.putSetting(path, value); err != nil {
 		return err

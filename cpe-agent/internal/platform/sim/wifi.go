@@ -11,44 +11,33 @@ import (
 func (s *Sim) registerWiFi(r *model.Registry) {
 	const rd = "Device.WiFi.Radio.{i}."
 	r.Table(rd, keys("wifi0"))
-	s.setting(r, rd+"Enable", fixed("true"))
+	s.fixedSettings(r, rd, wifiRadioSettings[:])
+	consts(r, rd, wifiRadioConsts[:])
 	radioUp := func(model.Index) bool { return s.enabled("Device.WiFi.Radio.1.Enable", "true") }
 	r.Param(rd+"Status", text(func(ix model.Index) string { return upDown(radioUp(ix)) }))
-	r.Param(rd+"Name", text(func(ix model.Index) string { return ix.LastKey() }))
+	r.Param(rd+"Name", text(instanceName))
 	r.Param(rd+"LastChange", counter(func(model.Index) uint64 { return s.uptime() }))
 	r.Param(rd+"Upstream", flag(func(model.Index) bool { return false }))
-	r.Param(rd+"MaxBitRate", model.Const("574"))
-	r.Param(rd+"SupportedFrequencyBands", model.Const("2.4GHz"))
-	s.setting(r, rd+"OperatingFrequencyBand", fixed("2.4GHz"))
-	r.Param(rd+"SupportedStandards", model.Const("b,g,n,ax"))
-	s.setting(r, rd+"OperatingStandards", fixed("g,n,ax"))
-	r.Param(rd+"PossibleChannels", model.Const("1-13"))
-	s.setting(r, rd+"Channel", fixed("6"))
 	r.Param(rd+"ChannelsInUse", text(func(ix model.Index) string { return s.settingValue(ix.Path(rd+"Channel"), "6") }))
 	r.Param(rd+"AutoChannelSupported", flag(func(model.Index) bool { return true }))
-	s.setting(r, rd+"AutoChannelEnable", fixed("false"))
-	r.Param(rd+"SupportedOperatingChannelBandwidths", model.Const("20MHz,40MHz,Auto"))
-	s.setting(r, rd+"OperatingChannelBandwidth", fixed("20MHz"))
 	r.Param(rd+"CurrentOperatingChannelBandwidth", text(func(ix model.Index) string {
 		if v := s.settingValue(ix.Path(rd+"OperatingChannelBandwidth"), "20MHz"); v == "40MHz" {
 			return v
 		}
 		return "20MHz"
 	}))
-	r.Param(rd+"TransmitPowerSupported", model.Const("25,50,75,100"))
-	s.setting(r, rd+"TransmitPower", fixed("100"))
-	s.setting(r, rd+"RegulatoryDomain", fixed("DE "))
 
 	const sd = "Device.WiFi.SSID.{i}."
 	r.Table(sd, keys("wl0"))
 	s.setting(r, sd+"Enable", fixed("true"))
 	ssidUp := func(ix model.Index) bool { return radioUp(ix) && s.enabled(ix.Path(sd+"Enable"), "true") }
 	r.Param(sd+"Status", text(func(ix model.Index) string { return upDown(ssidUp(ix)) }))
-	r.Param(sd+"Name", text(func(ix model.Index) string { return ix.LastKey() }))
+	r.Param(sd+"Name", text(instanceName))
 	r.Param(sd+"LastChange", counter(func(model.Index) uint64 { return s.uptime() }))
 	s.setting(r, sd+"LowerLayers", fixed("Device.WiFi.Radio.1."))
-	r.Param(sd+"BSSID", text(func(model.Index) string { return s.props.macAt(8) }))
-	r.Param(sd+"MACAddress", text(func(model.Index) string { return s.props.macAt(8) }))
+	mac := text(func(model.Index) string { return s.props.macAt(8) })
+	r.Param(sd+"BSSID", mac)
+	r.Param(sd+"MACAddress", mac)
 	s.setting(r, sd+"SSID", fixed(s.defaultSSID()))
 	r.Param(sd+"Upstream", flag(func(model.Index) bool { return false }))
 	wifiBytes := func(tx bool) func(model.Index) uint64 {
@@ -66,31 +55,62 @@ func (s *Sim) registerWiFi(r *model.Registry) {
 
 	const ap = "Device.WiFi.AccessPoint.{i}."
 	r.Table(ap, keys("ap0"))
-	s.setting(r, ap+"Enable", fixed("true"))
+	s.fixedSettings(r, ap, wifiAPSettings[:])
 	r.Param(ap+"Status", text(func(ix model.Index) string {
 		if s.enabled(ix.Path(ap+"Enable"), "true") && ssidUp(ix) {
 			return "Enabled"
 		}
 		return "Disabled"
 	}))
-	s.setting(r, ap+"SSIDReference", fixed("Device.WiFi.SSID.1."))
-	s.setting(r, ap+"SSIDAdvertisementEnabled", fixed("true"))
 	r.Param(ap+"WMMCapability", flag(func(model.Index) bool { return true }))
 	r.Param(ap+"UAPSDCapability", flag(func(model.Index) bool { return true }))
-	s.setting(r, ap+"WMMEnable", fixed("true"))
-	s.setting(r, ap+"UAPSDEnable", fixed("false"))
-	s.setting(r, ap+"IsolationEnable", fixed("false"))
-	s.setting(r, ap+"MaxAllowedAssociations", fixed("32"))
 
 	const sec = ap + "Security."
 	r.Param(sec+"ModesSupported", model.Const("None,WPA2-Personal,WPA3-Personal,WPA3-Personal-Transition"))
-	s.setting(r, sec+"ModeEnabled", fixed("WPA2-Personal"))
+	s.fixedSettings(r, sec, wifiSecuritySettings[:])
 	s.setting(r, sec+"KeyPassphrase", fixed(s.defaultPassphrase()))
-	s.setting(r, sec+"RekeyingInterval", fixed("3600"))
-	s.setting(r, sec+"MFPConfig", fixed("Disabled"))
 	r.Param(sec+"Reset", model.Command(func(_ context.Context, ix model.Index) error {
 		return s.resetSecurity(ix.Path(sec))
 	}))
+}
+
+// Fixed values and factory settings, as name/value pairs bound in a loop
+// (see registerDSL).
+
+var wifiRadioConsts = [...]string{
+	"MaxBitRate", "574",
+	"SupportedFrequencyBands", "2.4GHz",
+	"SupportedStandards", "b,g,n,ax",
+	"PossibleChannels", "1-13",
+	"SupportedOperatingChannelBandwidths", "20MHz,40MHz,Auto",
+	"TransmitPowerSupported", "25,50,75,100",
+}
+
+var wifiRadioSettings = [...]string{
+	"Enable", "true",
+	"OperatingFrequencyBand", "2.4GHz",
+	"OperatingStandards", "g,n,ax",
+	"Channel", "6",
+	"AutoChannelEnable", "false",
+	"OperatingChannelBandwidth", "20MHz",
+	"TransmitPower", "100",
+	"RegulatoryDomain", "DE ",
+}
+
+var wifiAPSettings = [...]string{
+	"Enable", "true",
+	"SSIDReference", "Device.WiFi.SSID.1.",
+	"SSIDAdvertisementEnabled", "true",
+	"WMMEnable", "true",
+	"UAPSDEnable", "false",
+	"IsolationEnable", "false",
+	"MaxAllowedAssociations", "32",
+}
+
+var wifiSecuritySettings = [...]string{
+	"ModeEnabled", "WPA2-Personal",
+	"RekeyingInterval", "3600",
+	"MFPConfig", "Disabled",
 }
 
 // defaultSSID is the factory SSID printed on the device's label.

@@ -26,23 +26,9 @@ func Bind(r *model.Registry, src Source) {
 		}
 		return keys, nil
 	})
-	host := func(fn func(Host) string) model.Binding {
-		return model.Get(func(_ context.Context, ix model.Index) (string, error) {
-			snap, err := c.get()
-			if err != nil {
-				return "", err
-			}
-			for _, x := range snap.Hosts {
-				if x.Name == ix.Key(0) {
-					return fn(x), nil
-				}
-			}
-			return fn(Host{}), nil
-		})
-	}
-	r.Param(h+"Name", host(func(x Host) string { return x.Name }))
-	r.Param(h+"Type", host(func(x Host) string { return x.Type }))
-	r.Param(h+"USBVersion", host(func(x Host) string { return x.USBVersion }))
+	r.Param(h+"Name", c.hostText(func(x *Host) string { return x.Name }))
+	r.Param(h+"Type", c.hostText(func(x *Host) string { return x.Type }))
+	r.Param(h+"USBVersion", c.hostText(func(x *Host) string { return x.USBVersion }))
 	// A controller the kernel lists is enabled: this agent does not
 	// unbind controllers.
 	r.Param(h+"Enable", model.Const("true"))
@@ -61,54 +47,91 @@ func Bind(r *model.Registry, src Source) {
 		}
 		return keys, nil
 	})
-	dev := func(ix model.Index) (Device, error) {
-		snap, err := c.get()
+	r.Param(d+"DeviceNumber", c.deviceUint(func(x *Device) uint32 { return x.DeviceNumber }))
+	r.Param(d+"USBVersion", c.deviceText(func(x *Device) string { return x.USBVersion }))
+	r.Param(d+"DeviceClass", c.deviceText(func(x *Device) string { return hex2(x.Class) }))
+	r.Param(d+"DeviceSubClass", c.deviceText(func(x *Device) string { return hex2(x.SubClass) }))
+	r.Param(d+"DeviceProtocol", c.deviceText(func(x *Device) string { return hex2(x.Protocol) }))
+	r.Param(d+"DeviceVersion", c.deviceUint(func(x *Device) uint32 { return x.DeviceVersion }))
+	r.Param(d+"VendorID", c.deviceUint(func(x *Device) uint32 { return x.VendorID }))
+	r.Param(d+"ProductID", c.deviceUint(func(x *Device) uint32 { return x.ProductID }))
+	r.Param(d+"Manufacturer", c.deviceText(func(x *Device) string { return x.Manufacturer }))
+	r.Param(d+"ProductClass", c.deviceText(func(x *Device) string { return x.Product }))
+	r.Param(d+"SerialNumber", c.deviceText(func(x *Device) string { return x.Serial }))
+	r.Param(d+"Port", c.deviceUint(func(x *Device) uint32 { return x.Port }))
+	r.Param(d+"Rate", c.deviceText(func(x *Device) string { return x.Rate }))
+	r.Param(d+"MaxChildren", c.deviceUint(func(x *Device) uint32 { return x.MaxChildren }))
+	r.Param(d+"IsSuspended", c.deviceFlag(func(x *Device) bool { return x.Suspended }))
+	r.Param(d+"IsSelfPowered", c.deviceFlag(func(x *Device) bool { return x.SelfPowered }))
+}
+
+// The binding builders below are methods kept out of line: as closures
+// local to Bind they were inlined into every parameter's registration,
+// copying their code (and model's) once per parameter.
+
+// host finds the controller ix names; the zero Host once it is gone.
+func (c *cache) host(ix model.Index) (*Host, error) {
+	snap, err := c.get()
+	if err != nil {
+		return nil, err
+	}
+	for i := range snap.Hosts {
+		if snap.Hosts[i].Name == ix.Key(0) {
+			return &snap.Hosts[i], nil
+		}
+	}
+	return &Host{}, nil
+}
+
+//go:noinline
+func (c *cache) hostText(fn func(*Host) string) model.Binding {
+	return model.Get(func(_ context.Context, ix model.Index) (string, error) {
+		x, err := c.host(ix)
 		if err != nil {
-			return Device{}, err
+			return "", err
 		}
-		for _, x := range snap.Devices {
-			if x.Key == ix.Key(1) {
-				return x, nil
-			}
+		return fn(x), nil
+	})
+}
+
+// device finds the device ix names. One unplugged since the listing reads
+// as its zero values, not an error, so the rest of a GetParameterValues
+// still answers.
+func (c *cache) device(ix model.Index) (*Device, error) {
+	snap, err := c.get()
+	if err != nil {
+		return &Device{}, err
+	}
+	for i := range snap.Devices {
+		if snap.Devices[i].Key == ix.Key(1) {
+			return &snap.Devices[i], nil
 		}
-		// Unplugged since the listing: its zero values, not an error,
-		// so the rest of a GetParameterValues still answers.
-		return Device{}, nil
 	}
-	num := func(fn func(Device) uint32) model.Binding {
-		return model.GetUint(func(_ context.Context, ix model.Index) (uint64, error) {
-			x, err := dev(ix)
-			return uint64(fn(x)), err
-		})
-	}
-	str := func(fn func(Device) string) model.Binding {
-		return model.Get(func(_ context.Context, ix model.Index) (string, error) {
-			x, err := dev(ix)
-			return fn(x), err
-		})
-	}
-	flag := func(fn func(Device) bool) model.Binding {
-		return model.GetBool(func(_ context.Context, ix model.Index) (bool, error) {
-			x, err := dev(ix)
-			return fn(x), err
-		})
-	}
-	r.Param(d+"DeviceNumber", num(func(x Device) uint32 { return x.DeviceNumber }))
-	r.Param(d+"USBVersion", str(func(x Device) string { return x.USBVersion }))
-	r.Param(d+"DeviceClass", str(func(x Device) string { return hex2(x.Class) }))
-	r.Param(d+"DeviceSubClass", str(func(x Device) string { return hex2(x.SubClass) }))
-	r.Param(d+"DeviceProtocol", str(func(x Device) string { return hex2(x.Protocol) }))
-	r.Param(d+"DeviceVersion", num(func(x Device) uint32 { return x.DeviceVersion }))
-	r.Param(d+"VendorID", num(func(x Device) uint32 { return x.VendorID }))
-	r.Param(d+"ProductID", num(func(x Device) uint32 { return x.ProductID }))
-	r.Param(d+"Manufacturer", str(func(x Device) string { return x.Manufacturer }))
-	r.Param(d+"ProductClass", str(func(x Device) string { return x.Product }))
-	r.Param(d+"SerialNumber", str(func(x Device) string { return x.Serial }))
-	r.Param(d+"Port", num(func(x Device) uint32 { return x.Port }))
-	r.Param(d+"Rate", str(func(x Device) string { return x.Rate }))
-	r.Param(d+"MaxChildren", num(func(x Device) uint32 { return x.MaxChildren }))
-	r.Param(d+"IsSuspended", flag(func(x Device) bool { return x.Suspended }))
-	r.Param(d+"IsSelfPowered", flag(func(x Device) bool { return x.SelfPowered }))
+	return &Device{}, nil
+}
+
+//go:noinline
+func (c *cache) deviceUint(fn func(*Device) uint32) model.Binding {
+	return model.GetUint(func(_ context.Context, ix model.Index) (uint64, error) {
+		x, err := c.device(ix)
+		return uint64(fn(x)), err
+	})
+}
+
+//go:noinline
+func (c *cache) deviceText(fn func(*Device) string) model.Binding {
+	return model.Get(func(_ context.Context, ix model.Index) (string, error) {
+		x, err := c.device(ix)
+		return fn(x), err
+	})
+}
+
+//go:noinline
+func (c *cache) deviceFlag(fn func(*Device) bool) model.Binding {
+	return model.GetBool(func(_ context.Context, ix model.Index) (bool, error) {
+		x, err := c.device(ix)
+		return fn(x), err
+	})
 }
 
 // cache holds the last snapshot.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -100,8 +99,7 @@ func FromDescs(descs []*gousb.DeviceDesc, strs map[string][3]string) Snapshot {
 		}
 		snap.Devices = append(snap.Devices, dev)
 	}
-	slices.SortFunc(snap.Hosts, func(a, b Host) int { return a.Bus - b.Bus })
-	slices.SortFunc(snap.Devices, func(a, b Device) int { return strings.Compare(a.Key, b.Key) })
+	sortSnapshot(&snap)
 	return snap
 }
 

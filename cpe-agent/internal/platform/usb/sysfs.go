@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -50,8 +49,7 @@ func (s Sysfs) Enumerate() (Snapshot, error) {
 			snap.Devices = append(snap.Devices, d)
 		}
 	}
-	slices.SortFunc(snap.Hosts, func(a, b Host) int { return a.Bus - b.Bus })
-	slices.SortFunc(snap.Devices, func(a, b Device) int { return strings.Compare(a.Key, b.Key) })
+	sortSnapshot(&snap)
 	return snap, nil
 }
 
