@@ -33,12 +33,14 @@ func envVersion(s Name) string { return "gw_slot_" + string(s) + "_version" }
 // fw_printenv/fw_setenv, images written to UBI volumes named
 // "<target>_<slot>" (rootfs_a, kernel_b) with ubiupdatevol.
 type UBoot struct {
+	_    [0]func() // not comparable: spares the binary an equality function
 	opts UBootOptions
 }
 
 // UBootOptions configures UBoot. Zero values pick the real system's.
 type UBootOptions struct {
-	Runner Runner // default ExecRunner
+	_      [0]func() // not comparable: spares the binary an equality function
+	Runner Runner    // default ExecRunner
 	// SysRoot is where /sys is (tests point it at a fixture tree).
 	SysRoot string
 	// DevRoot is where /dev is.
@@ -301,6 +303,7 @@ func (u *UBoot) OpenTarget(s Name, target string, size, off int64) (Writer, erro
 
 // ubiWriter feeds ubiupdatevol's standard input.
 type ubiWriter struct {
+	_       [0]func() // not comparable: spares the binary an equality function
 	pw      *io.PipeWriter
 	done    chan error
 	size, n int64

@@ -20,7 +20,7 @@ type object struct {
 	kind    Kind
 	inputs  []input
 	results []string
-	consts  map[string]string
+	consts  []input // fixed values: name and value
 }
 
 var objects = []object{
@@ -54,7 +54,7 @@ var objects = []object{
 			"TotalBytesReceived", "TotalBytesSent", "TCPOpenRequestTime", "TCPOpenResponseTime",
 		},
 		// One HTTP connection per test; FTP is not offered.
-		consts: map[string]string{"DownloadTransports": "HTTP", "DownloadDiagnosticMaxConnections": "1"},
+		consts: []input{{"DownloadTransports", "HTTP"}, {"DownloadDiagnosticMaxConnections", "1"}},
 	},
 	{
 		kind: KindUpload,
@@ -65,7 +65,7 @@ var objects = []object{
 			"IPAddressUsed", "ROMTime", "BOMTime", "EOMTime", "TestBytesSent",
 			"TotalBytesReceived", "TotalBytesSent", "TCPOpenRequestTime", "TCPOpenResponseTime",
 		},
-		consts: map[string]string{"UploadTransports": "HTTP", "UploadDiagnosticsMaxConnections": "1"},
+		consts: []input{{"UploadTransports", "HTTP"}, {"UploadDiagnosticsMaxConnections", "1"}},
 	},
 }
 
@@ -107,8 +107,8 @@ func (e *Engine) Bind(r *model.Registry) {
 				return e.result(k, name, zero), nil
 			}))
 		}
-		for name, v := range o.consts {
-			r.Param(base+name, model.Const(v))
+		for _, c := range o.consts {
+			r.Param(base+c.name, model.Const(c.def))
 		}
 	}
 	hops := prefix + "TraceRoute.RouteHops.{i}."

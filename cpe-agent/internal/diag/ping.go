@@ -11,6 +11,7 @@ import (
 
 // PingSpec is one IPPing test.
 type PingSpec struct {
+	_        [0]func() // not comparable: spares the binary an equality function
 	Host     string
 	Proto    string // "Any" (or ""), "IPv4", "IPv6"
 	Count    int    // echoes to send (NumberOfRepetitions)
@@ -45,7 +46,6 @@ func Ping(ctx context.Context, spec PingSpec) (PingResult, error) {
 		return res, err
 	}
 	defer pr.close()
-	c, dst, v6 := pr.c, pr.dst, pr.c.v6
 
 	id := uint16(rand.Uint32())
 	data := make([]byte, spec.Size)
@@ -61,21 +61,9 @@ func Ping(ctx context.Context, spec PingSpec) (PingResult, error) {
 			case <-time.After(spec.Interval):
 			}
 		}
-		seq := uint16(i + 1)
-		sent := time.Now()
-		if _, err := c.pc.WriteTo(marshalEcho(v6, echo{id: id, seq: seq, data: data}), c.addr(dst)); err != nil {
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			res.Failure++
-			continue
-		}
-		rtt, ok, err := awaitEcho(c, buf, id, seq, sent, spec.Timeout)
+		_, _, rtt, ok, err := pr.exchange(ctx, echo{id: id, seq: uint16(i + 1), data: data}, buf, spec.Timeout, false)
 		if err != nil {
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			return res, &Error{State: StateInternal, Err: err}
+			return res, err
 		}
 		if !ok {
 			res.Failure++
@@ -90,35 +78,43 @@ func Ping(ctx context.Context, spec PingSpec) (PingResult, error) {
 			res.Max = rtt
 		}
 	}
-	if res.Success > 0 {
-		var sum time.Duration
-		for _, r := range res.RoundTrips {
-			sum += r
-		}
-		res.Average = sum / time.Duration(res.Success)
-	}
+	res.Average = mean(res.RoundTrips)
 	return res, nil
 }
 
-// awaitEcho reads until the reply to (id, seq) arrives or the deadline
-// passes (ok false). A ping socket's kernel rewrites the id, so there
-// only the sequence number is compared.
-func awaitEcho(c *icmpConn, buf []byte, id, seq uint16, sent time.Time, timeout time.Duration) (rtt time.Duration, ok bool, err error) {
-	if err := c.pc.SetReadDeadline(sent.Add(timeout)); err != nil {
-		return 0, false, errorf("diag: read deadline: %w", err)
+// exchange sends one echo and reads until its answer arrives or timeout
+// passes (ok false; a failed send is no answer either): the echo reply
+// or, with icmpErrors, an ICMP error quoting the echo. A ping socket's
+// kernel rewrites the id, so there only the sequence number is compared.
+// Ping and TraceRoute share it; errors are the context's once it ended,
+// else *Error values.
+func (p probe) exchange(ctx context.Context, e echo, buf []byte, timeout time.Duration, icmpErrors bool) (from net.IP, r reply, rtt time.Duration, ok bool, err error) {
+	c := p.c
+	sent := time.Now()
+	if _, err := c.pc.WriteTo(marshalEcho(c.v6, e), c.addr(p.dst)); err != nil {
+		return nil, reply{}, 0, false, ctx.Err()
 	}
-	for {
-		n, _, err := c.pc.ReadFrom(buf)
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return 0, false, nil
-			}
-			return 0, false, errorf("diag: reading ICMP: %w", err)
+	err = c.pc.SetReadDeadline(sent.Add(timeout))
+	if err != nil {
+		err = errorf("diag: read deadline: %w", err)
+	}
+	for err == nil {
+		n, addr, rerr := c.pc.ReadFrom(buf)
+		if errors.Is(rerr, os.ErrDeadlineExceeded) {
+			return nil, reply{}, 0, false, nil
 		}
-		r, perr := parseReply(c.v6, buf[:n])
-		if perr != nil || r.kind != replyEcho || r.seq != seq || (c.raw && r.id != id) {
+		if rerr != nil {
+			err = errorf("diag: reading ICMP: %w", rerr)
+			break
+		}
+		got, perr := parseReply(c.v6, buf[:n])
+		if perr != nil || got.seq != e.seq || (c.raw && got.id != e.id) || !(got.kind == replyEcho || icmpErrors && got.kind != replyOther) {
 			continue
 		}
-		return time.Since(sent), true, nil
+		return sourceIP(addr), got, time.Since(sent), true, nil
 	}
+	if ctx.Err() != nil {
+		return nil, reply{}, 0, false, ctx.Err()
+	}
+	return nil, reply{}, 0, false, &Error{State: StateInternal, Err: err}
 }

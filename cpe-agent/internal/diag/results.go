@@ -42,25 +42,35 @@ func ipString(ip net.IP) string {
 func u32(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
-func pingResults(r PingResult) map[string]string {
-	return map[string]string{
-		"IPAddressUsed":               ipString(r.Source),
-		"SuccessCount":                u32(r.Success),
-		"FailureCount":                u32(r.Failure),
-		"AverageResponseTime":         millis(r.Average),
-		"MinimumResponseTime":         millis(r.Min),
-		"MaximumResponseTime":         millis(r.Max),
-		"AverageResponseTimeDetailed": micros(r.Average),
-		"MinimumResponseTimeDetailed": micros(r.Min),
-		"MaximumResponseTimeDetailed": micros(r.Max),
+// params builds a parameter map from alternating names and values: a
+// map literal compiles to a map assignment call per entry, twice the code.
+func params(kv ...string) map[string]string {
+	m := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
 	}
+	return m
+}
+
+func pingResults(r PingResult) map[string]string {
+	return params(
+		"IPAddressUsed", ipString(r.Source),
+		"SuccessCount", u32(r.Success),
+		"FailureCount", u32(r.Failure),
+		"AverageResponseTime", millis(r.Average),
+		"MinimumResponseTime", millis(r.Min),
+		"MaximumResponseTime", millis(r.Max),
+		"AverageResponseTimeDetailed", micros(r.Average),
+		"MinimumResponseTimeDetailed", micros(r.Min),
+		"MaximumResponseTimeDetailed", micros(r.Max),
+	)
 }
 
 func traceResults(r TraceResult) (map[string]string, []Hop) {
-	return map[string]string{
-		"IPAddressUsed": ipString(r.Source),
-		"ResponseTime":  millis(r.ResponseTime),
-	}, r.Hops
+	return params(
+		"IPAddressUsed", ipString(r.Source),
+		"ResponseTime", millis(r.ResponseTime),
+	), r.Hops
 }
 
 // hopParams are one RouteHops entry's values. Host is the address: the
@@ -71,29 +81,28 @@ func hopParams(h Hop) map[string]string {
 	for i, d := range h.RoundTrips {
 		rtts[i] = millis(d)
 	}
-	return map[string]string{
-		"Host":        ipString(h.Address),
-		"HostAddress": ipString(h.Address),
-		"ErrorCode":   u32(h.ErrorCode),
-		"RTTimes":     strings.Join(rtts, ","),
-	}
+	return params(
+		"Host", ipString(h.Address),
+		"HostAddress", ipString(h.Address),
+		"ErrorCode", u32(h.ErrorCode),
+		"RTTimes", strings.Join(rtts, ","),
+	)
 }
 
 func transferResults(k Kind, r TransferResult) map[string]string {
-	m := map[string]string{
-		"IPAddressUsed":       ipString(r.Source),
-		"ROMTime":             stamp(r.ROM),
-		"BOMTime":             stamp(r.BOM),
-		"EOMTime":             stamp(r.EOM),
-		"TotalBytesReceived":  u64(r.TotalReceived),
-		"TotalBytesSent":      u64(r.TotalSent),
-		"TCPOpenRequestTime":  stamp(r.TCPOpenRequest),
-		"TCPOpenResponseTime": stamp(r.TCPOpenResponse),
-	}
+	testBytes := "TestBytesSent"
 	if k == KindDownload {
-		m["TestBytesReceived"] = u64(r.TestBytes)
-	} else {
-		m["TestBytesSent"] = u64(r.TestBytes)
+		testBytes = "TestBytesReceived"
 	}
-	return m
+	return params(
+		"IPAddressUsed", ipString(r.Source),
+		"ROMTime", stamp(r.ROM),
+		"BOMTime", stamp(r.BOM),
+		"EOMTime", stamp(r.EOM),
+		testBytes, u64(r.TestBytes),
+		"TotalBytesReceived", u64(r.TotalReceived),
+		"TotalBytesSent", u64(r.TotalSent),
+		"TCPOpenRequestTime", stamp(r.TCPOpenRequest),
+		"TCPOpenResponseTime", stamp(r.TCPOpenResponse),
+	)
 }

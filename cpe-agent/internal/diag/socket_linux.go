@@ -5,11 +5,13 @@ package diag
 import (
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 )
 
 // icmpConn is an ICMP socket of one address family.
 type icmpConn struct {
+	_  [0]func() // not comparable: spares the binary an equality function
 	pc net.PacketConn
 	v6 bool
 	// raw sockets see every ICMP message of the host (so replies are
@@ -94,27 +96,20 @@ func (c *icmpConn) bindDevice(name string) error {
 	if name == "" {
 		return nil
 	}
-	sc, ok := c.pc.(syscall.Conn)
-	if !ok {
-		return errorf("diag: socket has no descriptor")
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return errorf("diag: socket: %w", err)
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptString(int(fd), syscall.SOL_SOCKET, syscall.SO_BINDTODEVICE, name)
-	}); err != nil {
-		return errorf("diag: socket: %w", err)
-	}
-	if serr != nil {
-		return errorf("diag: bind to device %s: %w", name, serr)
-	}
-	return nil
+	return c.control("bind to device "+name, func(fd int) error {
+		return syscall.SetsockoptString(fd, syscall.SOL_SOCKET, syscall.SO_BINDTODEVICE, name)
+	})
 }
 
 func (c *icmpConn) setsockopt(level, opt, v int) error {
+	return c.control("setsockopt "+strconv.Itoa(level)+"/"+strconv.Itoa(opt), func(fd int) error {
+		return syscall.SetsockoptInt(fd, level, opt, v)
+	})
+}
+
+// control runs fn on the socket's descriptor; what names the operation
+// in its error.
+func (c *icmpConn) control(what string, fn func(fd int) error) error {
 	sc, ok := c.pc.(syscall.Conn)
 	if !ok {
 		return errorf("diag: socket has no descriptor")
@@ -124,11 +119,11 @@ func (c *icmpConn) setsockopt(level, opt, v int) error {
 		return errorf("diag: socket: %w", err)
 	}
 	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), level, opt, v) }); err != nil {
+	if err := rc.Control(func(fd uintptr) { serr = fn(int(fd)) }); err != nil {
 		return errorf("diag: socket: %w", err)
 	}
 	if serr != nil {
-		return errorf("diag: setsockopt %d/%d: %w", level, opt, serr)
+		return errorf("diag: %s: %w", what, serr)
 	}
 	return nil
 }

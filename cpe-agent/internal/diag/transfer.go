@@ -78,7 +78,10 @@ func transfer(ctx context.Context, spec TransferSpec, upload bool) (TransferResu
 	}
 	port := u.Port()
 	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
 	}
 	target := net.JoinHostPort(dst.String(), port)
 
@@ -201,6 +204,7 @@ func classify(err, dialErr error, ctx context.Context) error {
 // from its own goroutine, which may still be counting when the answer
 // arrives.
 type countingConn struct {
+	_ [0]func() // not comparable: spares the binary an equality function
 	net.Conn
 	mu            sync.RWMutex
 	read, written atomic.Uint64

@@ -1,10 +1,11 @@
 package local
 
 import (
-	"fmt"
 	"html"
+	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,22 +24,21 @@ table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;tex
 func writePage(w http.ResponseWriter, code int, title, csrf, body string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
-	var b strings.Builder
-	fmt.Fprintf(&b, "<!doctype html><html lang=en><head><meta charset=utf-8><title>%s · Gatewarden</title><style>%s</style></head><body>", esc(title), style)
+	nav := ""
 	if csrf != "" {
-		fmt.Fprintf(&b, `<nav><a href="/">Status</a><a href="/ping">Ping</a><a href="/traceroute">Traceroute</a><a href="/bundle">Support bundle</a><form method=post action="/logout"><input type=hidden name=csrf value="%s"><button id=logout>Log out</button></form></nav>`, esc(csrf))
+		nav = `<nav><a href="/">Status</a><a href="/ping">Ping</a><a href="/traceroute">Traceroute</a><a href="/bundle">Support bundle</a><form method=post action="/logout"><input type=hidden name=csrf value="` +
+			esc(csrf) + `"><button id=logout>Log out</button></form></nav>`
 	}
-	fmt.Fprintf(&b, "<h1>%s</h1>%s</body></html>", esc(title), body)
-	w.Write([]byte(b.String()))
+	io.WriteString(w, "<!doctype html><html lang=en><head><meta charset=utf-8><title>"+esc(title)+" · Gatewarden</title><style>"+style+"</style></head><body>"+
+		nav+"<h1>"+esc(title)+"</h1>"+body+"</body></html>")
 }
 
 func loginForm(msg string) string {
-	var b strings.Builder
+	const form = `<form method=post action="/login"><label>Local password <input type=password name=password id=password autocomplete=current-password autofocus></label> <button id=login>Log in</button></form>`
 	if msg != "" {
-		fmt.Fprintf(&b, `<p class=err id=msg>%s</p>`, esc(msg))
+		return `<p class=err id=msg>` + esc(msg) + `</p>` + form
 	}
-	b.WriteString(`<form method=post action="/login"><label>Local password <input type=password name=password id=password autocomplete=current-password autofocus></label> <button id=login>Log in</button></form>`)
-	return b.String()
+	return form
 }
 
 func probeForm(action, csrf, host string, count bool) string {
@@ -46,15 +46,15 @@ func probeForm(action, csrf, host string, count bool) string {
 	if count {
 		extra = ` <label>Count <input name=count id=count size=3 value=4></label>`
 	}
-	return fmt.Sprintf(`<form method=post action="%s"><input type=hidden name=csrf value="%s"><label>Host <input name=host id=host value="%s" required></label>%s <button id=run>Run</button></form>`,
-		action, esc(csrf), esc(host), extra)
+	return `<form method=post action="` + action + `"><input type=hidden name=csrf value="` + esc(csrf) +
+		`"><label>Host <input name=host id=host value="` + esc(host) + `" required></label>` + extra + ` <button id=run>Run</button></form>`
 }
 
 func row(b *strings.Builder, k, v string) {
-	fmt.Fprintf(b, "<tr><th>%s</th><td>%s</td></tr>", esc(k), esc(v))
+	b.WriteString("<tr><th>" + esc(k) + "</th><td>" + esc(v) + "</td></tr>")
 }
 
-func tenths(v int64) string { return fmt.Sprintf("%.1f dB", float64(v)/10) }
+func tenths(v int64) string { return strconv.FormatFloat(float64(v)/10, 'f', 1, 64) + " dB" }
 
 func when(t, now time.Time) string {
 	if t.IsZero() {
@@ -62,9 +62,9 @@ func when(t, now time.Time) string {
 	}
 	d := now.Sub(t).Round(time.Second)
 	if d < 0 {
-		return fmt.Sprintf("%s (in %s)", t.UTC().Format(time.RFC3339), -d)
+		return t.UTC().Format(time.RFC3339) + " (in " + (-d).String() + ")"
 	}
-	return fmt.Sprintf("%s (%s ago)", t.UTC().Format(time.RFC3339), d)
+	return t.UTC().Format(time.RFC3339) + " (" + d.String() + " ago)"
 }
 
 func statusHTML(st Status, now time.Time) string {
@@ -75,8 +75,8 @@ func statusHTML(st Status, now time.Time) string {
 	row(&b, "Uptime", st.Uptime.Round(time.Second).String())
 	if l := st.Line; l != nil {
 		row(&b, "Line", l.Status)
-		row(&b, "Sync rate down / up", fmt.Sprintf("%d / %d kbit/s", l.DownstreamRate, l.UpstreamRate))
-		row(&b, "Attainable down / up", fmt.Sprintf("%d / %d kbit/s", l.DownstreamMaxRate, l.UpstreamMaxRate))
+		row(&b, "Sync rate down / up", kbits(l.DownstreamRate, l.UpstreamRate))
+		row(&b, "Attainable down / up", kbits(l.DownstreamMaxRate, l.UpstreamMaxRate))
 		row(&b, "Noise margin down / up", tenths(l.DownstreamNoiseMargin)+" / "+tenths(l.UpstreamNoiseMargin))
 		row(&b, "Attenuation down / up", tenths(l.DownstreamAttenuation)+" / "+tenths(l.UpstreamAttenuation))
 	} else {
@@ -107,20 +107,28 @@ func statusHTML(st Status, now time.Time) string {
 	return b.String()
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+// kbits is a down / up rate pair.
+func kbits(down, up uint64) string {
+	return strconv.FormatUint(down, 10) + " / " + strconv.FormatUint(up, 10) + " kbit/s"
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + " ms"
+}
 
 func pingHTML(host string, r diag.PingResult, err error) string {
 	if err != nil {
-		return fmt.Sprintf(`<p class=err id=result>ping %s: %s</p>`, esc(host), esc(err.Error()))
+		return `<p class=err id=result>ping ` + esc(host) + `: ` + esc(err.Error()) + `</p>`
 	}
 	var b strings.Builder
 	cls := "ok"
 	if r.Success == 0 {
 		cls = "err"
 	}
-	fmt.Fprintf(&b, `<p class=%s id=result>%s (%s): %d of %d answered`, cls, esc(host), esc(ipOrEmpty(r.Address)), r.Success, r.Success+r.Failure)
+	b.WriteString(`<p class=` + cls + ` id=result>` + esc(host) + ` (` + esc(ipOrEmpty(r.Address)) + `): ` +
+		strconv.FormatUint(uint64(r.Success), 10) + ` of ` + strconv.FormatUint(uint64(r.Success+r.Failure), 10) + ` answered`)
 	if r.Success > 0 {
-		fmt.Fprintf(&b, `, round trip min/avg/max %s / %s / %s`, ms(r.Min), ms(r.Average), ms(r.Max))
+		b.WriteString(`, round trip min/avg/max ` + ms(r.Min) + ` / ` + ms(r.Average) + ` / ` + ms(r.Max))
 	}
 	b.WriteString(`</p>`)
 	return b.String()
@@ -129,9 +137,9 @@ func pingHTML(host string, r diag.PingResult, err error) string {
 func traceHTML(host string, r diag.TraceResult, err error) string {
 	var b strings.Builder
 	if err != nil {
-		fmt.Fprintf(&b, `<p class=err id=result>traceroute %s: %s</p>`, esc(host), esc(err.Error()))
+		b.WriteString(`<p class=err id=result>traceroute ` + esc(host) + `: ` + esc(err.Error()) + `</p>`)
 	} else {
-		fmt.Fprintf(&b, `<p class=ok id=result>%s reached in %d hops</p>`, esc(host), len(r.Hops))
+		b.WriteString(`<p class=ok id=result>` + esc(host) + ` reached in ` + strconv.Itoa(len(r.Hops)) + ` hops</p>`)
 	}
 	if len(r.Hops) > 0 {
 		b.WriteString(`<table id=hops><tr><th>#</th><th>Address</th><th>Round trips</th></tr>`)
@@ -144,7 +152,7 @@ func traceHTML(host string, r diag.TraceResult, err error) string {
 			if addr == "" {
 				addr = "*"
 			}
-			fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td>%s</td></tr>`, i+1, esc(addr), esc(strings.Join(rtts, ", ")))
+			b.WriteString(`<tr><td>` + strconv.Itoa(i+1) + `</td><td>` + esc(addr) + `</td><td>` + esc(strings.Join(rtts, ", ")) + `</td></tr>`)
 		}
 		b.WriteString(`</table>`)
 	}

@@ -13,6 +13,7 @@ import (
 // failure is a transfer's outcome other than success: the TransferComplete
 // fault code and a message for the ACS (credentials never appear in it).
 type failure struct {
+	_    [0]func() // not comparable: spares the binary an equality function
 	code cwmp.FaultCode
 	msg  string
 }

@@ -30,6 +30,7 @@ type sink interface {
 // transient is a failure worth another attempt (a dropped connection, a
 // busy server); code is the fault if the attempts run out.
 type transient struct {
+	_    [0]func() // not comparable: spares the binary an equality function
 	code cwmp.FaultCode
 	err  error
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -33,12 +34,12 @@ func TestFilesLine(t *testing.T) {
 		UpstreamNoiseMargin: 95, DownstreamNoiseMargin: -12, UpstreamAttenuation: 101, DownstreamAttenuation: 180,
 		UpstreamPower: 72, DownstreamPower: 145, ErroredSecs: math.MaxUint64, SeverelyErroredSecs: 3,
 		ShowtimeErroredSecs: 7, Retrains: 2, Showtime: 86400}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("dsl0:\n got %+v\nwant %+v", got, want)
 	}
 	// Only a state file: everything else is "not reported".
 	got, err = f.Line("dsl1")
-	if err != nil || got != (Line{State: StateTraining}) {
+	if err != nil || !reflect.DeepEqual(got, Line{State: StateTraining}) {
 		t.Errorf("dsl1: %+v, %v", got, err)
 	}
 	if _, err := f.Line("broken"); err == nil || !contains(err.Error(), "rate_up") {

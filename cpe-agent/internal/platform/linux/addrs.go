@@ -16,12 +16,13 @@ import (
 // instance key, so writing IPAddress changes the row instead of making a
 // new one) and disabled addresses the ACS wants kept but not configured.
 type addrRecord struct {
-	ID      uint64 `json:"id"`
-	Family  int    `json:"family"` // 4 or 6
-	IP      string `json:"ip"`
-	Prefix  int    `json:"prefix"`
-	Enable  bool   `json:"enable"`
-	Dynamic bool   `json:"dynamic,omitempty"` // finite lifetime: DHCP, SLAAC
+	_       [0]func() // not comparable: spares the binary an equality function
+	ID      uint64    `json:"id"`
+	Family  int       `json:"family"` // 4 or 6
+	IP      string    `json:"ip"`
+	Prefix  int       `json:"prefix"`
+	Enable  bool      `json:"enable"`
+	Dynamic bool      `json:"dynamic,omitempty"` // finite lifetime: DHCP, SLAAC
 	// Flags are the kernel's IFA_F_* flags at the last listing
 	// (tentative, deprecated); not persisted.
 	Flags int `json:"-"`
@@ -31,6 +32,7 @@ func (r addrRecord) key() string { return "a" + strconv.FormatUint(r.ID, 10) }
 
 // kernelAddr is an address the kernel has on a link.
 type kernelAddr struct {
+	_       [0]func() // not comparable: spares the binary an equality function
 	IP      netip.Addr
 	Prefix  int
 	Dynamic bool

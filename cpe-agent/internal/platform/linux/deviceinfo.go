@@ -45,13 +45,15 @@ func (p *Platform) registerDeviceInfo(r *model.Registry) {
 		defer p.mu.Unlock()
 		return p.procs[ix.LastKey()]
 	}
-	num := func(fn func(procInfo) uint32) model.Binding {
-		return uintParam(func(ix model.Index) (uint64, error) { return uint64(fn(proc(ix))), nil })
+	// A table bound in a loop: a registration call per parameter, each
+	// with its closures, cost the router binary ~200 bytes a parameter.
+	for i := range procNums {
+		pn := &procNums[i]
+		r.Param(pr+pn.name, uintParam(func(ix model.Index) (uint64, error) {
+			x := proc(ix)
+			return uint64(pn.get(&x)), nil
+		}))
 	}
-	r.Param(pr+"PID", num(func(x procInfo) uint32 { return x.PID }))
-	r.Param(pr+"Size", num(func(x procInfo) uint32 { return x.SizeKiB }))
-	r.Param(pr+"Priority", num(func(x procInfo) uint32 { return x.Priority }))
-	r.Param(pr+"CPUTime", num(func(x procInfo) uint32 { return x.CPUMillis }))
 	r.Param(pr+"Command", textParam(func(ix model.Index) string { return proc(ix).Command }))
 	r.Param(pr+"State", textParam(func(ix model.Index) string {
 		if s := proc(ix).State; s != "" {
@@ -59,6 +61,16 @@ func (p *Platform) registerDeviceInfo(r *model.Registry) {
 		}
 		return "Idle"
 	}))
+}
+
+var procNums = [...]struct {
+	name string
+	get  func(x *procInfo) uint32
+}{
+	{"PID", func(x *procInfo) uint32 { return x.PID }},
+	{"Size", func(x *procInfo) uint32 { return x.SizeKiB }},
+	{"Priority", func(x *procInfo) uint32 { return x.Priority }},
+	{"CPUTime", func(x *procInfo) uint32 { return x.CPUMillis }},
 }
 
 // cpuUsage is the CPU's busy share since the previous reading (since boot

@@ -19,12 +19,8 @@ func (p *Platform) registerEthernet(r *model.Registry) {
 	r.Table(e, func(context.Context, model.Index) ([]string, error) {
 		return p.listLinks(func(l linkInfo) bool { return l.isEthernet(readIfaceSys(p.roots, l.Name).Wireless) })
 	})
-	p.bindLinkCommon(r, e)
+	p.bindLinkCommon(r, e, true)
 	r.Param(e+"Upstream", model.Const("false"))
-	r.Param(e+"MACAddress", textParam(func(ix model.Index) string {
-		l, _ := p.link(ix.LastKey())
-		return l.MAC
-	}))
 	r.Param(e+"MaxBitRate", model.GetInt(func(_ context.Context, ix model.Index) (int64, error) {
 		return readIfaceSys(p.roots, ix.LastKey()).SpeedMbps, nil
 	}))
@@ -56,9 +52,10 @@ func (p *Platform) listLinks(keep func(linkInfo) bool) ([]string, error) {
 	return out, nil
 }
 
-// bindLinkCommon binds what Ethernet and IP interfaces share: Enable
-// (administrative state, through netlink), Status and Name.
-func (p *Platform) bindLinkCommon(r *model.Registry, tmpl string) {
+// bindLinkCommon binds what Ethernet (eth) and IP interfaces share:
+// Enable (administrative state, through netlink), Name, and the
+// parameters of linkParams.
+func (p *Platform) bindLinkCommon(r *model.Registry, tmpl string, eth bool) {
 	r.Param(tmpl+"Enable", model.GetSet(
 		func(_ context.Context, ix model.Index) (string, error) {
 			l, _ := p.link(ix.LastKey())
@@ -67,14 +64,35 @@ func (p *Platform) bindLinkCommon(r *model.Registry, tmpl string) {
 		func(_ context.Context, ix model.Index, v string) error {
 			return p.setAdmin(ix.LastKey(), v == "true" || v == "1")
 		}))
-	r.Param(tmpl+"Status", textParam(func(ix model.Index) string {
-		l, ok := p.link(ix.LastKey())
+	r.Param(tmpl+"Name", textParam(func(ix model.Index) string { return ix.LastKey() }))
+	for i := range linkParams {
+		lp := &linkParams[i]
+		if lp.eth && eth || lp.ip && !eth {
+			r.Param(tmpl+lp.name, textParam(func(ix model.Index) string {
+				l, ok := p.link(ix.LastKey())
+				return lp.get(&l, ok)
+			}))
+		}
+	}
+}
+
+// linkParams are read from a link's entry in the listing (ok false: the
+// link is gone); eth and ip say whether Ethernet and IP interfaces have
+// them. A table bound in a loop: see fwdParams.
+var linkParams = [...]struct {
+	name    string
+	eth, ip bool
+	get     func(l *linkInfo, ok bool) string
+}{
+	{"Status", true, true, func(l *linkInfo, ok bool) string {
 		if !ok {
 			return "NotPresent"
 		}
 		return l.status()
-	}))
-	r.Param(tmpl+"Name", textParam(func(ix model.Index) string { return ix.LastKey() }))
+	}},
+	{"MACAddress", true, false, func(l *linkInfo, _ bool) string { return l.MAC }},
+	{"Type", false, true, func(l *linkInfo, _ bool) string { return l.ipType() }},
+	{"Loopback", false, true, func(l *linkInfo, _ bool) string { return strconv.FormatBool(l.Encap == "loopback") }},
 }
 
 // setAdmin sets a link up or down and updates the listing at once, so
@@ -93,8 +111,8 @@ func (p *Platform) setAdmin(name string, up bool) error {
 // bindStats binds an interface's Stats counters from sysfs. Counters the
 // schema types as 32-bit wrap at 2^32 as TR-181 says counters do.
 func (p *Platform) bindStats(r *model.Registry, st string) {
-	for name, file := range statFiles {
-		path := st + name
+	for _, sf := range statFiles {
+		path, file := st+sf.name, sf.file
 		wide := true
 		if n, ok := datamodel.TR181().Lookup(path); ok && n.XSDType() == "xsd:unsignedInt" {
 			wide = false

@@ -36,15 +36,7 @@ func (p *Platform) registerIP(r *model.Registry) {
 		}
 		return keys, err
 	})
-	p.bindLinkCommon(r, ipif)
-	r.Param(ipif+"Type", textParam(func(ix model.Index) string {
-		l, _ := p.link(ix.LastKey())
-		return l.ipType()
-	}))
-	r.Param(ipif+"Loopback", boolParam(func(ix model.Index) bool {
-		l, _ := p.link(ix.LastKey())
-		return l.Encap == "loopback"
-	}))
+	p.bindLinkCommon(r, ipif, false)
 	r.Param(ipif+"MaxMTUSize", model.GetSet(
 		func(_ context.Context, ix model.Index) (string, error) {
 			l, _ := p.link(ix.LastKey())
@@ -114,32 +106,41 @@ func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
 		},
 		Deletable: func(ix model.Index) bool { return deletableAddr(rec(ix)) },
 	})
-	setter := func(fn func(a *addrRecord, v string) error) model.Setter {
-		return func(_ context.Context, ix model.Index, v string) error {
-			return p.addrs.update(ix.Key(0), ix.Key(1), func(a *addrRecord) error { return fn(a, v) },
-				func(old, cur addrRecord) error { return p.applyAddr(ix.Key(0), old, cur) })
+	for i := range addrParams {
+		ap := &addrParams[i]
+		if ap.fam != 0 && ap.fam != fam {
+			continue
 		}
+		get := func(_ context.Context, ix model.Index) (string, error) {
+			a := rec(ix)
+			return ap.get(&a), nil
+		}
+		if ap.set == nil {
+			r.Param(tmpl+ap.name, model.Get(get))
+			continue
+		}
+		r.Param(tmpl+ap.name, model.GetSet(get, func(_ context.Context, ix model.Index, v string) error {
+			return p.addrs.update(ix.Key(0), ix.Key(1), func(a *addrRecord) error { return ap.set(a, v, fam) },
+				func(old, cur addrRecord) error { return p.applyAddr(ix.Key(0), old, cur) })
+		}))
 	}
-	r.Param(tmpl+"Enable", model.GetSet(
-		func(_ context.Context, ix model.Index) (string, error) {
-			return strconv.FormatBool(rec(ix).Enable), nil
-		},
-		setter(func(a *addrRecord, v string) error { a.Enable = v == "true" || v == "1"; return nil })))
-	r.Param(tmpl+"IPAddress", model.GetSet(
-		func(_ context.Context, ix model.Index) (string, error) { return rec(ix).IP, nil },
-		setter(func(a *addrRecord, v string) error {
-			ip, err := netip.ParseAddr(v)
-			if err != nil || (fam == 4) != ip.Is4() || ip.Zone() != "" {
-				return cwmp.NewFault(cwmp.FaultInvalidParameterValue, strconv.Quote(v)+" is not an IPv"+strconv.Itoa(fam)+" address")
-			}
-			a.IP = ip.String()
-			if a.Prefix == 0 {
-				a.Prefix = map[int]int{4: 24, 6: 64}[fam]
-			}
-			return nil
-		})))
-	r.Param(tmpl+"Status", textParam(func(ix model.Index) string {
-		a := rec(ix)
+}
+
+// addrParams are the parameters of an address row (fam 0: of both
+// tables): get reads the record; set, on the writable ones, changes it.
+// A table bound in a loop rather than a registration call with its own
+// closures per parameter, which cost the router binary ~300 bytes a
+// parameter.
+var addrParams = [...]struct {
+	name string
+	fam  int
+	get  func(a *addrRecord) string
+	set  func(a *addrRecord, v string, fam int) error
+}{
+	{"Enable", 0, func(a *addrRecord) string { return strconv.FormatBool(a.Enable) },
+		func(a *addrRecord, v string, _ int) error { a.Enable = v == "true" || v == "1"; return nil }},
+	{"IPAddress", 0, func(a *addrRecord) string { return a.IP }, setAddrIP},
+	{"Status", 0, func(a *addrRecord) string {
 		switch {
 		case !a.Enable:
 			return "Disabled"
@@ -147,34 +148,27 @@ func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
 			return "Error_Misconfigured"
 		}
 		return "Enabled"
-	}))
-	if fam == 4 {
-		r.Param(tmpl+"SubnetMask", model.GetSet(
-			func(_ context.Context, ix model.Index) (string, error) {
-				a := rec(ix)
-				if a.IP == "" {
-					return "", nil
-				}
-				return maskOf(a.Prefix).String(), nil
-			},
-			setter(func(a *addrRecord, v string) error {
-				n, err := parseMask(v)
-				if err != nil {
-					return cwmp.NewFault(cwmp.FaultInvalidParameterValue, err.Error())
-				}
-				a.Prefix = n
-				return nil
-			})))
-		r.Param(tmpl+"AddressingType", textParam(func(ix model.Index) string {
-			if rec(ix).Dynamic {
-				return "DHCP"
-			}
-			return "Static"
-		}))
-		return
-	}
-	r.Param(tmpl+"IPAddressStatus", textParam(func(ix model.Index) string {
-		a := rec(ix)
+	}, nil},
+	{"SubnetMask", 4, func(a *addrRecord) string {
+		if a.IP == "" {
+			return ""
+		}
+		return maskOf(a.Prefix).String()
+	}, func(a *addrRecord, v string, _ int) error {
+		n, err := parseMask(v)
+		if err != nil {
+			return cwmp.NewFault(cwmp.FaultInvalidParameterValue, err.Error())
+		}
+		a.Prefix = n
+		return nil
+	}},
+	{"AddressingType", 4, func(a *addrRecord) string {
+		if a.Dynamic {
+			return "DHCP"
+		}
+		return "Static"
+	}, nil},
+	{"IPAddressStatus", 6, func(a *addrRecord) string {
 		switch {
 		case !a.Enable || a.IP == "":
 			return "Invalid"
@@ -184,9 +178,8 @@ func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
 			return "Deprecated"
 		}
 		return "Preferred"
-	}))
-	r.Param(tmpl+"Origin", textParam(func(ix model.Index) string {
-		a := rec(ix)
+	}, nil},
+	{"Origin", 6, func(a *addrRecord) string {
 		ip, err := netip.ParseAddr(a.IP)
 		switch {
 		case err == nil && ip.IsLoopback():
@@ -195,7 +188,24 @@ func (p *Platform) registerAddrs(r *model.Registry, tmpl string, fam int) {
 			return "AutoConfigured"
 		}
 		return "Static"
-	}))
+	}, nil},
+}
+
+// setAddrIP writes a record's address; a record without a prefix yet gets
+// the usual one of its family.
+func setAddrIP(a *addrRecord, v string, fam int) error {
+	ip, err := netip.ParseAddr(v)
+	if err != nil || (fam == 4) != ip.Is4() || ip.Zone() != "" {
+		return cwmp.NewFault(cwmp.FaultInvalidParameterValue, strconv.Quote(v)+" is not an IPv"+strconv.Itoa(fam)+" address")
+	}
+	a.IP = ip.String()
+	if a.Prefix == 0 {
+		a.Prefix = 64
+		if fam == 4 {
+			a.Prefix = 24
+		}
+	}
+	return nil
 }
 
 // deletableAddr says whether the ACS may delete an address row: not the

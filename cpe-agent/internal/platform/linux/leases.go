@@ -3,7 +3,6 @@
 package linux
 
 import (
-	"bytes"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -16,6 +15,7 @@ const DefaultLeasesFile = "/tmp/dhcp.leases"
 
 // lease is one DHCPv4 lease dnsmasq handed out.
 type lease struct {
+	_        [0]func() // not comparable: spares the binary an equality function
 	MAC      string
 	IP       netip.Addr
 	HostName string
@@ -27,7 +27,9 @@ type lease struct {
 // are skipped: Hosts reads IPv4 neighbours.
 func parseLeases(b []byte) ([]lease, error) {
 	var out []lease
-	for line := range bytes.Lines(b) {
+	for len(b) > 0 {
+		var line []byte
+		line, b = nextLine(b)
 		f := strings.Fields(string(line))
 		if len(f) == 0 {
 			continue

@@ -11,6 +11,7 @@ import (
 // linkInfo is one kernel link as the tree needs it; parseLink fills it,
 // the rest of the platform only reads it.
 type linkInfo struct {
+	_      [0]func() // not comparable: spares the binary an equality function
 	Index  int
 	Name   string
 	Type   string // IFLA_INFO_KIND: "device" (none), "veth", "bridge", "vlan", "tun"...

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -88,14 +89,14 @@ func TestCPUUsage(t *testing.T) {
 func TestParsePIDStat(t *testing.T) {
 	p, err := parsePIDStat(mustRead(t, "testdata/proc/1/stat"))
 	want := procInfo{PID: 1, Command: "procd", SizeKiB: 1740, Priority: 80, CPUMillis: 2800, State: "Sleeping"}
-	if err != nil || p != want {
+	if err != nil || !reflect.DeepEqual(p, want) {
 		t.Errorf("procd: %+v, %v; want %+v", p, err, want)
 	}
 	// A command holding ") (" and spaces, a real-time priority, counters
 	// at the top of their range: clamped, not wrapped.
 	p, err = parsePIDStat(mustRead(t, "testdata/proc/42/stat"))
 	want = procInfo{PID: 42, Command: "odd ) (name", SizeKiB: math.MaxUint32, Priority: 9, CPUMillis: math.MaxUint32, State: "Running"}
-	if err != nil || p != want {
+	if err != nil || !reflect.DeepEqual(p, want) {
 		t.Errorf("odd: %+v, %v; want %+v", p, err, want)
 	}
 	for _, bad := range []string{"", "12 procd S", "x (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 1",
@@ -129,7 +130,7 @@ func TestParseRoutes(t *testing.T) {
 		{Iface: "eth1", Dest: a("10.0.50.0"), Gateway: a("10.100.0.1"), Mask: a("255.255.0.0"), Metric: 20, Up: true},
 		{Iface: "lan9", Dest: a("10.10.10.10"), Gateway: a("0.0.0.0"), Mask: a("255.255.255.255"), Metric: math.MaxInt32, Up: true},
 	}
-	if !slices.Equal(rs, want) {
+	if !reflect.DeepEqual(rs, want) {
 		t.Fatalf("routes\n got %+v\nwant %+v", rs, want)
 	}
 	if k := []string{rs[0].kind(), rs[1].kind(), rs[3].kind()}; !slices.Equal(k, []string{"Default", "Network", "Host"}) {
@@ -186,7 +187,7 @@ func TestParseARP(t *testing.T) {
 		{IP: a("192.168.1.101"), MAC: "02:1A:2B:3C:4D:5E", Iface: "br-lan", Active: true},
 		{IP: a("192.168.1.102"), MAC: "02:AA:BB:CC:DD:EE", Iface: "br-lan"},
 	}
-	if !slices.Equal(ns, want) {
+	if !reflect.DeepEqual(ns, want) {
 		t.Fatalf("neighbours\n got %+v\nwant %+v", ns, want)
 	}
 	hosts, keys := groupHosts(ns)

@@ -3,6 +3,7 @@
 package linux
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +21,7 @@ import (
 	"gatewarden/cpe-agent/internal/platform"
 	"gatewarden/cpe-agent/internal/platform/dsl"
 	"gatewarden/cpe-agent/internal/platform/usb"
+	"gatewarden/firmware/slot"
 )
 
 // DefaultDSLDir is where the Files DSL driver looks for lines unless
@@ -32,6 +33,7 @@ const addrFile = "linux-addresses.json"
 
 // Options configure the Linux platform.
 type Options struct {
+	_ [0]func() // not comparable: spares the binary an equality function
 	// Roots of /proc, /sys and /etc; empty fields mean the system's.
 	Roots Roots
 	// DataDir holds the platform's own small state (address records,
@@ -200,10 +202,13 @@ func (p *Platform) BootID() (string, error) {
 }
 
 // Reboot implements platform.Platform through the system's reboot
-// command, so init stops services and syncs the disks in order.
+// command, so init stops services and syncs the disks in order. Commands
+// run through slot.Exec, the agent's one process runner (os/exec is not
+// linked into the router build).
 func (p *Platform) Reboot(ctx context.Context) error {
-	if out, err := exec.CommandContext(ctx, "reboot").CombinedOutput(); err != nil {
-		return fmt.Errorf("linux: reboot: %w: %s", err, strings.TrimSpace(string(out)))
+	var out bytes.Buffer
+	if err := slot.Exec(ctx, nil, &out, &out, "reboot"); err != nil {
+		return fmt.Errorf("linux: reboot: %w: %s", err, strings.TrimSpace(out.String()))
 	}
 	return nil
 }
@@ -220,9 +225,10 @@ func (p *Platform) FactoryReset(ctx context.Context) error {
 			return fmt.Errorf("linux: factory reset: %w", err)
 		}
 	}
-	if path, err := exec.LookPath("firstboot"); err == nil {
-		if out, err := exec.CommandContext(ctx, path, "-y").CombinedOutput(); err != nil {
-			return fmt.Errorf("linux: factory reset: firstboot: %w: %s", err, strings.TrimSpace(string(out)))
+	if path, err := slot.LookPath("firstboot"); err == nil {
+		var out bytes.Buffer
+		if err := slot.Exec(ctx, nil, &out, &out, path, "-y"); err != nil {
+			return fmt.Errorf("linux: factory reset: firstboot: %w: %s", err, strings.TrimSpace(out.String()))
 		}
 	}
 	return p.Reboot(ctx)

@@ -7,15 +7,14 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
-// The platform speaks rtnetlink through the library's low-level layer
-// (package nl: requests, sockets, framing) and decodes the few attributes
-// it needs itself (rtnl_*.go). The library's high-level API would link a
-// decoder for every link kind and route encapsulation the kernel knows,
-// a third of a megabyte on MIPS, for the dozen fields the tree reads.
+// The platform speaks rtnetlink on its own socket (nlsocket.go) and
+// encodes and decodes the few headers and attributes it needs itself
+// (rtnl_*.go). The netlink library's high-level API would link a decoder
+// for every link kind and route encapsulation the kernel knows, a third
+// of a megabyte on MIPS, for the dozen fields the tree reads.
 
 // errMalformed reports a message or attribute the parsers cannot read.
 var errMalformed = errors.New("malformed netlink message")
@@ -31,41 +30,22 @@ const dumpRetries = 3
 // rtnl is the platform's request socket. It is opened in the network
 // namespace of the thread that opens it and stays there, so requests
 // reach that namespace whatever thread later sends them.
-type rtnl struct{ sh *nl.SocketHandle }
+type rtnl struct{ s *nlSocket }
 
 func openRtnl() (*rtnl, error) {
-	// A socket subscribed to no group is a plain request socket.
-	s, err := nl.Subscribe(unix.NETLINK_ROUTE)
+	s, err := openNetlink()
 	if err != nil {
 		return nil, fmt.Errorf("netlink socket: %w", err)
 	}
-	// A request the kernel never answers must not hang the tree.
-	if err := s.SetSendTimeout(&nl.SocketTimeoutTv); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("netlink socket: %w", err)
-	}
-	if err := s.SetReceiveTimeout(&nl.SocketTimeoutTv); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("netlink socket: %w", err)
-	}
-	return &rtnl{sh: &nl.SocketHandle{Socket: s}}, nil
+	return &rtnl{s: s}, nil
 }
 
-func (r *rtnl) close() { r.sh.Close() }
-
-// request is a request on the socket with body (the family header and
-// its attributes, as the kernel reads them) after the netlink header.
-func (r *rtnl) request(typ, flags int, body []byte) *nl.NetlinkRequest {
-	req := nl.NewNetlinkRequest(typ, flags)
-	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: r.sh}
-	req.AddRawData(body)
-	return req
-}
+func (r *rtnl) close() { r.s.Close() }
 
 // change sends a request and waits for the kernel's acknowledgement; a
 // refusal comes back as the kernel's errno (unix.EEXIST...).
 func (r *rtnl) change(typ, flags int, body []byte) error {
-	_, err := r.request(typ, flags|unix.NLM_F_ACK, body).Execute(unix.NETLINK_ROUTE, 0)
+	_, err := r.s.exec(typ, flags|unix.NLM_F_ACK, body, 0)
 	return err
 }
 
@@ -73,11 +53,11 @@ func (r *rtnl) change(typ, flags int, body []byte) error {
 // with header hdr answers with.
 func (r *rtnl) dump(typ int, res uint16, hdr []byte) ([][]byte, error) {
 	for try := 1; ; try++ {
-		msgs, err := r.request(typ, unix.NLM_F_DUMP, hdr).Execute(unix.NETLINK_ROUTE, res)
-		if errors.Is(err, nl.ErrDumpInterrupted) && try < dumpRetries {
+		msgs, err := r.s.exec(typ, unix.NLM_F_DUMP, hdr, res)
+		if err == errDumpInterrupted && try < dumpRetries {
 			continue
 		}
-		if err != nil && !errors.Is(err, nl.ErrDumpInterrupted) {
+		if err != nil && err != errDumpInterrupted {
 			return nil, err
 		}
 		return msgs, nil
@@ -122,9 +102,31 @@ func strAttr(v []byte) string {
 	return string(v)
 }
 
-// reqBody starts a request body with a family header (nl.IfInfomsg...).
-func reqBody(hdr nl.NetlinkRequestData) []byte {
-	return append(make([]byte, 0, 64), hdr.Serialize()...)
+// The family headers of requests, laid out as the kernel's structs in
+// the host's byte order, with room for attributes.
+
+// ifInfoHdr is a struct ifinfomsg (AF_UNSPEC, index 0: the link is named
+// by IFLA_IFNAME) with flags and the mask of flags to change.
+func ifInfoHdr(flags, change uint32) []byte {
+	b := make([]byte, unix.SizeofIfInfomsg, 64)
+	binary.NativeEndian.PutUint32(b[8:], flags)
+	binary.NativeEndian.PutUint32(b[12:], change)
+	return b
+}
+
+// ifAddrHdr is a struct ifaddrmsg.
+func ifAddrHdr(family int, prefixLen uint8, index uint32) []byte {
+	b := make([]byte, unix.SizeofIfAddrmsg, 64)
+	b[0], b[1] = uint8(family), prefixLen
+	binary.NativeEndian.PutUint32(b[4:], index)
+	return b
+}
+
+// rtHdr is a struct rtmsg of the main table.
+func rtHdr(family int, dstLen, protocol, scope, typ uint8) []byte {
+	b := make([]byte, unix.SizeofRtMsg, 64)
+	b[0], b[1], b[4], b[5], b[6], b[7] = uint8(family), dstLen, unix.RT_TABLE_MAIN, protocol, scope, typ
+	return b
 }
 
 // appendAttr appends a route attribute, padded, to a request body.

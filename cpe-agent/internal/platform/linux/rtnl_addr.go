@@ -7,12 +7,12 @@ import (
 	"math"
 	"net/netip"
 
-	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
 // ifAddr is an address as RTM_NEWADDR describes it.
 type ifAddr struct {
+	_      [0]func() // not comparable: spares the binary an equality function
 	Index  int
 	IP     netip.Addr
 	Prefix int
@@ -80,7 +80,7 @@ func parseAddr(b []byte) (ifAddr, error) {
 // addrs dumps the addresses of one family (unix.AF_INET or AF_INET6) on
 // every link.
 func (r *rtnl) addrs(family int) ([]ifAddr, error) {
-	msgs, err := r.dump(unix.RTM_GETADDR, unix.RTM_NEWADDR, reqBody(nl.NewIfAddrmsg(family)))
+	msgs, err := r.dump(unix.RTM_GETADDR, unix.RTM_NEWADDR, ifAddrHdr(family, 0, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -113,10 +113,7 @@ func addrBody(index int, p netip.Prefix) []byte {
 	if ip.Is6() {
 		family = unix.AF_INET6
 	}
-	msg := nl.NewIfAddrmsg(family)
-	msg.Index = uint32(index)
-	msg.Prefixlen = uint8(p.Bits())
-	b := appendAttr(reqBody(msg), unix.IFA_LOCAL, ip.AsSlice())
+	b := appendAttr(ifAddrHdr(family, uint8(p.Bits()), uint32(index)), unix.IFA_LOCAL, ip.AsSlice())
 	b = appendAttr(b, unix.IFA_ADDRESS, ip.AsSlice())
 	if ip.Is4() && p.Bits() < 31 {
 		brd := ip.As4()

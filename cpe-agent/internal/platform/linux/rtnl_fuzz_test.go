@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +42,7 @@ func FuzzParseLink(f *testing.F) {
 		if li.Index <= 0 || li.Name == "" || strings.IndexByte(li.Name, 0) >= 0 || !slices.Contains(operStates[:], li.Oper) || li.Type == "" {
 			t.Fatalf("accepted %+v", li)
 		}
-		if again, err := parseLink(linkMsg(li)); err != nil || again != li {
+		if again, err := parseLink(linkMsg(li)); err != nil || !reflect.DeepEqual(again, li) {
 			t.Fatalf("%+v encodes back as %+v, %v", li, again, err)
 		}
 	})
@@ -75,7 +76,7 @@ func FuzzParseAddr(f *testing.F) {
 		if !a.IP.IsValid() || a.Prefix > a.IP.BitLen() || a.Index <= 0 || a.IP.BitLen() != map[byte]int{unix.AF_INET: 32, unix.AF_INET6: 128}[b[0]] {
 			t.Fatalf("accepted %+v", a)
 		}
-		if again, err := parseAddr(addrOf(a)); err != nil || again != a {
+		if again, err := parseAddr(addrOf(a)); err != nil || !reflect.DeepEqual(again, a) {
 			t.Fatalf("%+v encodes back as %+v, %v", a, again, err)
 		}
 	})
@@ -106,7 +107,7 @@ func FuzzParseRoute(f *testing.F) {
 	binary.NativeEndian.PutUint16(nh, unix.SizeofRtNexthop)
 	binary.NativeEndian.PutUint32(nh[4:], 6)
 	f.Add(routeMsg(unix.AF_INET, def, netip.Addr{}, 0, 0, unix.RT_TABLE_MAIN, nl.NewRtAttr(unix.RTA_MULTIPATH, nh)))
-	f.Add(route4Body(nl.NewRtMsg(), staticRoute4{Dst: netip.MustParsePrefix("172.16.0.0/12"), Gw: netip.MustParseAddr("10.0.0.1"), OIF: 2, Metric: 5}))
+	f.Add(route4Body(false, staticRoute4{Dst: netip.MustParsePrefix("172.16.0.0/12"), Gw: netip.MustParseAddr("10.0.0.1"), OIF: 2, Metric: 5}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rt, err := parseRoute(b)
 		if err != nil {
@@ -116,7 +117,7 @@ func FuzzParseRoute(f *testing.F) {
 		if !rt.Dst.IsValid() || rt.Gw.IsValid() && rt.Gw.BitLen() != bits || bits != map[byte]int{unix.AF_INET: 32, unix.AF_INET6: 128}[b[0]] {
 			t.Fatalf("accepted %+v", rt)
 		}
-		if again, err := parseRoute(routeOf(rt)); err != nil || again != rt {
+		if again, err := parseRoute(routeOf(rt)); err != nil || !reflect.DeepEqual(again, rt) {
 			t.Fatalf("%+v encodes back as %+v, %v", rt, again, err)
 		}
 	})

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -108,7 +107,7 @@ func macString(b []byte) string {
 // links dumps the kernel's links. Messages the parser rejects are
 // skipped rather than failing the listing.
 func (r *rtnl) links() ([]linkInfo, error) {
-	msgs, err := r.dump(unix.RTM_GETLINK, unix.RTM_NEWLINK, reqBody(nl.NewIfInfomsg(unix.AF_UNSPEC)))
+	msgs, err := r.dump(unix.RTM_GETLINK, unix.RTM_NEWLINK, ifInfoHdr(0, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +124,7 @@ func (r *rtnl) links() ([]linkInfo, error) {
 // is errGone.
 func (r *rtnl) linkByName(name string) (linkInfo, error) {
 	// No NLM_F_ACK: the answer is the link itself, or the kernel's error.
-	msgs, err := r.request(unix.RTM_GETLINK, 0, byName(nl.NewIfInfomsg(unix.AF_UNSPEC), name)).Execute(unix.NETLINK_ROUTE, unix.RTM_NEWLINK)
+	msgs, err := r.s.exec(unix.RTM_GETLINK, 0, byName(ifInfoHdr(0, 0), name), unix.RTM_NEWLINK)
 	if errors.Is(err, unix.ENODEV) {
 		return linkInfo{}, errGone
 	}
@@ -143,23 +142,22 @@ func (r *rtnl) linkByName(name string) (linkInfo, error) {
 // setLinkUp sets or clears a link's IFF_UP, addressing it by name (the
 // kernel looks the name up when the index is 0).
 func (r *rtnl) setLinkUp(name string, up bool) error {
-	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
-	msg.Change = unix.IFF_UP
+	var flags uint32
 	if up {
-		msg.Flags = unix.IFF_UP
+		flags = unix.IFF_UP
 	}
-	return linkErr(r.change(unix.RTM_SETLINK, 0, byName(msg, name)))
+	return linkErr(r.change(unix.RTM_SETLINK, 0, byName(ifInfoHdr(flags, unix.IFF_UP), name)))
 }
 
 // setLinkMTU sets a link's MTU, addressing it by name.
 func (r *rtnl) setLinkMTU(name string, mtu uint32) error {
-	return linkErr(r.change(unix.RTM_SETLINK, 0, appendAttr(byName(nl.NewIfInfomsg(unix.AF_UNSPEC), name), unix.IFLA_MTU, u32Data(mtu))))
+	return linkErr(r.change(unix.RTM_SETLINK, 0, appendAttr(byName(ifInfoHdr(0, 0), name), unix.IFLA_MTU, u32Data(mtu))))
 }
 
 // byName is a link request body naming its link: with index 0 the
 // kernel looks IFLA_IFNAME up.
-func byName(msg *nl.IfInfomsg, name string) []byte {
-	return appendAttr(reqBody(msg), unix.IFLA_IFNAME, append([]byte(name), 0))
+func byName(hdr []byte, name string) []byte {
+	return appendAttr(hdr, unix.IFLA_IFNAME, append([]byte(name), 0))
 }
 
 // linkErr turns the kernel's "no such device" into errGone.

@@ -12,13 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 
 	"gatewarden/cpe-agent/internal/model"
@@ -139,13 +139,10 @@ func (n *liveNS) rtnl() *rtnl {
 
 // subscribe opens an event socket in the namespace that gives up a
 // read after a few seconds.
-func (n *liveNS) subscribe(groups ...uint) *nl.NetlinkSocket {
-	var s *nl.NetlinkSocket
-	n.inside(func() (err error) { s, err = nl.Subscribe(unix.NETLINK_ROUTE, groups...); return err })
+func (n *liveNS) subscribe(groups ...uint) *nlSocket {
+	var s *nlSocket
+	n.inside(func() (err error) { s, err = openNetlink(groups...); return err })
 	n.t.Cleanup(s.Close)
-	if err := s.SetReceiveTimeout(&unix.Timeval{Sec: 5}); err != nil {
-		n.t.Fatal(err)
-	}
 	return s
 }
 
@@ -213,7 +210,7 @@ func TestRtnlLinks(t *testing.T) {
 		t.Errorf("gw0 operstate %q, status %q", gw0.Oper, gw0.status())
 	}
 
-	if got, err := r.linkByName("gw0"); err != nil || got != gw0 {
+	if got, err := r.linkByName("gw0"); err != nil || !reflect.DeepEqual(got, gw0) {
 		t.Errorf("linkByName(gw0) = %+v, %v; want %+v", got, err, gw0)
 	}
 	if _, err := r.linkByName("nope0"); !errors.Is(err, errGone) {
@@ -258,7 +255,7 @@ func TestRtnlLinks(t *testing.T) {
 
 // linkMsgsOf fetches a link's raw RTM_NEWLINK.
 func linkMsgsOf(t *testing.T, r *rtnl, name string) [][]byte {
-	msgs, err := r.request(unix.RTM_GETLINK, 0, byName(nl.NewIfInfomsg(unix.AF_UNSPEC), name)).Execute(unix.NETLINK_ROUTE, unix.RTM_NEWLINK)
+	msgs, err := r.s.exec(unix.RTM_GETLINK, 0, byName(ifInfoHdr(0, 0), name), unix.RTM_NEWLINK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +330,7 @@ addr add fd00::1/64 dev gw0 nodad`)
 	}
 
 	for _, fam := range []int{unix.AF_INET, unix.AF_INET6} {
-		msgs, err := r.dump(unix.RTM_GETADDR, unix.RTM_NEWADDR, reqBody(nl.NewIfAddrmsg(fam)))
+		msgs, err := r.dump(unix.RTM_GETADDR, unix.RTM_NEWADDR, ifAddrHdr(fam, 0, 0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,9 +408,9 @@ route add 2001:db8::/32 dev gw0`)
 	}
 
 	for _, fam := range []int{unix.AF_INET, unix.AF_INET6} {
-		hdr := &nl.RtMsg{}
-		hdr.Family = uint8(fam)
-		msgs, err := r.dump(unix.RTM_GETROUTE, unix.RTM_NEWROUTE, reqBody(hdr))
+		hdr := make([]byte, unix.SizeofRtMsg)
+		hdr[0] = uint8(fam)
+		msgs, err := r.dump(unix.RTM_GETROUTE, unix.RTM_NEWROUTE, hdr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -424,11 +421,11 @@ route add 2001:db8::/32 dev gw0`)
 }
 
 // receive reads the event socket until want accepts a message.
-func receive(t *testing.T, s *nl.NetlinkSocket, what string, want func(typ uint16, body []byte) bool) {
+func receive(t *testing.T, s *nlSocket, what string, want func(typ uint16, body []byte) bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		msgs, _, err := s.Receive()
+		msgs, _, err := s.receive(time.Now().Add(5 * time.Second))
 		if err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)
 		}
@@ -479,8 +476,9 @@ func TestRtnlEventsOverflow(t *testing.T) {
 	requireNetns(t)
 	ns := newLiveNS(t)
 	s := ns.subscribe(eventGroups...)
-	if err := s.SetReceiveBufferSize(1, true); err != nil { // the kernel's minimum, a few KB
-		t.Fatal(err)
+	var serr error // the kernel's minimum buffer, a few KB
+	if err := s.rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 1) }); err != nil || serr != nil {
+		t.Fatal(err, serr)
 	}
 	var cmds strings.Builder
 	for i := range 200 {

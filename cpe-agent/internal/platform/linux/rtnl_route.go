@@ -6,12 +6,12 @@ import (
 	"encoding/binary"
 	"net/netip"
 
-	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
 // rtRoute is a route as RTM_NEWROUTE describes it.
 type rtRoute struct {
+	_        [0]func() // not comparable: spares the binary an equality function
 	Dst      netip.Prefix
 	Gw       netip.Addr // invalid without a gateway
 	OIF      int        // output link; of the first next hop for a multipath route
@@ -89,9 +89,9 @@ func parseRoute(b []byte) (rtRoute, error) {
 // routes4 dumps the IPv4 routes of the main table, less the cache's
 // clones (as `ip route show` lists them).
 func (r *rtnl) routes4() ([]rtRoute, error) {
-	hdr := &nl.RtMsg{}
-	hdr.Family = unix.AF_INET
-	msgs, err := r.dump(unix.RTM_GETROUTE, unix.RTM_NEWROUTE, reqBody(hdr))
+	hdr := make([]byte, unix.SizeofRtMsg) // a dump asks by family only
+	hdr[0] = unix.AF_INET
+	msgs, err := r.dump(unix.RTM_GETROUTE, unix.RTM_NEWROUTE, hdr)
 	if err != nil {
 		return nil, err
 	}
@@ -118,28 +118,30 @@ type staticRoute4 struct {
 // addRoute4 adds a route as `ip route add ... proto static` does; one
 // that exists is unix.EEXIST.
 func (r *rtnl) addRoute4(rt staticRoute4) error {
-	return r.change(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, route4Body(nl.NewRtMsg(), rt))
+	return r.change(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, route4Body(false, rt))
 }
 
 // delRoute4 deletes such a route (its header leaves the route type open,
 // as `ip route del` does); one that is not there is unix.ESRCH.
 func (r *rtnl) delRoute4(rt staticRoute4) error {
-	return r.change(unix.RTM_DELROUTE, 0, route4Body(nl.NewRtDelMsg(), rt))
+	return r.change(unix.RTM_DELROUTE, 0, route4Body(true, rt))
 }
 
-// route4Body is the body of a request to add or delete a static route.
-func route4Body(hdr *nl.RtMsg, rt staticRoute4) []byte {
-	hdr.Family = unix.AF_INET
-	hdr.Dst_len = uint8(rt.Dst.Bits())
-	hdr.Table = unix.RT_TABLE_MAIN
-	hdr.Protocol = unix.RTPROT_STATIC
-	hdr.Scope = unix.RT_SCOPE_UNIVERSE
+// route4Body is the body of a request to add or, with del, delete a
+// static route. A deletion leaves the route type open (0), as `ip route
+// del` does; an addition makes a unicast route.
+func route4Body(del bool, rt staticRoute4) []byte {
+	var typ uint8 = unix.RTN_UNICAST
+	if del {
+		typ = 0
+	}
+	var scope uint8 = unix.RT_SCOPE_UNIVERSE
 	hasGw := rt.Gw.IsValid() && !rt.Gw.IsUnspecified()
 	if !hasGw {
-		hdr.Scope = unix.RT_SCOPE_LINK // on the link itself, no next hop
+		scope = unix.RT_SCOPE_LINK // on the link itself, no next hop
 	}
 	dst := rt.Dst.Addr().As4()
-	b := appendAttr(reqBody(hdr), unix.RTA_DST, dst[:])
+	b := appendAttr(rtHdr(unix.AF_INET, uint8(rt.Dst.Bits()), unix.RTPROT_STATIC, scope, typ), unix.RTA_DST, dst[:])
 	if hasGw {
 		gw := rt.Gw.As4()
 		b = appendAttr(b, unix.RTA_GATEWAY, gw[:])

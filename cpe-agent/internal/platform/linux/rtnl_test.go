@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,7 +81,7 @@ func TestParseLink(t *testing.T) {
 		{Index: 3, Name: "can0", Type: "vcan", Encap: "arphrd280", Oper: "dormant"},
 	} {
 		got, err := parseLink(linkMsg(want))
-		if err != nil || got != want {
+		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("parseLink(%s) = %+v, %v; want %+v", want.Name, got, err, want)
 		}
 	}
@@ -159,7 +160,7 @@ func TestParseAddr(t *testing.T) {
 			ifAddr{Index: 3, IP: v6, Prefix: 64, Flags: unix.IFA_F_TENTATIVE | unix.IFA_F_NOPREFIXROUTE, Valid: 7200}, true},
 	} {
 		got, err := parseAddr(c.b)
-		if err != nil || got != c.want || got.dynamic() != c.dynamic {
+		if err != nil || !reflect.DeepEqual(got, c.want) || got.dynamic() != c.dynamic {
 			t.Errorf("parseAddr = %+v (dynamic %v), %v; want %+v (dynamic %v)", got, got.dynamic(), err, c.want, c.dynamic)
 		}
 	}
@@ -210,15 +211,16 @@ func TestRequestBodies(t *testing.T) {
 		{staticRoute4{Dst: netip.MustParsePrefix("0.0.0.0/0"), Gw: netip.MustParseAddr("10.99.0.254"), OIF: 3, Metric: 10}, unix.RT_SCOPE_UNIVERSE},
 		{staticRoute4{Dst: netip.MustParsePrefix("172.16.0.0/12"), Gw: netip.IPv4Unspecified(), OIF: 2}, unix.RT_SCOPE_LINK},
 	} {
-		for _, hdr := range []*nl.RtMsg{nl.NewRtMsg(), nl.NewRtDelMsg()} {
-			got, err := parseRoute(route4Body(hdr, c.rt))
+		// The library's headers for adding and deleting are the reference.
+		for i, hdr := range []*nl.RtMsg{nl.NewRtMsg(), nl.NewRtDelMsg()} {
+			got, err := parseRoute(route4Body(i == 1, c.rt))
 			gw := c.rt.Gw
 			if gw.IsUnspecified() {
 				gw = netip.Addr{}
 			}
 			want := rtRoute{Dst: c.rt.Dst, Gw: gw, OIF: c.rt.OIF, Metric: c.rt.Metric, Table: unix.RT_TABLE_MAIN,
 				Protocol: unix.RTPROT_STATIC, Scope: c.scope, Type: hdr.Type}
-			if err != nil || got != want {
+			if err != nil || !reflect.DeepEqual(got, want) {
 				t.Errorf("route %v read back as %+v, %v; want %+v", c.rt, got, err, want)
 			}
 		}
@@ -248,7 +250,7 @@ func TestParseRoute(t *testing.T) {
 	def := netip.MustParsePrefix("0.0.0.0/0")
 	gw := netip.MustParseAddr("100.64.0.1")
 	rt, err := parseRoute(routeMsg(unix.AF_INET, def, gw, 3, 0, unix.RT_TABLE_MAIN))
-	if want := (rtRoute{Dst: def, Gw: gw, OIF: 3, Table: unix.RT_TABLE_MAIN, Protocol: unix.RTPROT_DHCP, Type: unix.RTN_UNICAST}); err != nil || rt != want {
+	if want := (rtRoute{Dst: def, Gw: gw, OIF: 3, Table: unix.RT_TABLE_MAIN, Protocol: unix.RTPROT_DHCP, Type: unix.RTN_UNICAST}); err != nil || !reflect.DeepEqual(rt, want) {
 		t.Errorf("default route: %+v, %v; want %+v", rt, err, want)
 	}
 	// A table above 255 is only in RTA_TABLE.

@@ -62,18 +62,18 @@ func parseDuplex(b []byte) string {
 	return "Auto"
 }
 
-// statFiles maps TR-181 Stats names to /sys/class/net/<if>/statistics
-// files.
-var statFiles = map[string]string{
-	"BytesSent":                "tx_bytes",
-	"BytesReceived":            "rx_bytes",
-	"PacketsSent":              "tx_packets",
-	"PacketsReceived":          "rx_packets",
-	"ErrorsSent":               "tx_errors",
-	"ErrorsReceived":           "rx_errors",
-	"DiscardPacketsSent":       "tx_dropped",
-	"DiscardPacketsReceived":   "rx_dropped",
-	"MulticastPacketsReceived": "multicast",
+// statFiles pairs TR-181 Stats names with /sys/class/net/<if>/statistics
+// files. (An array, not a map: a map literal is built by code at start-up.)
+var statFiles = [...]struct{ name, file string }{
+	{"BytesSent", "tx_bytes"},
+	{"BytesReceived", "rx_bytes"},
+	{"PacketsSent", "tx_packets"},
+	{"PacketsReceived", "rx_packets"},
+	{"ErrorsSent", "tx_errors"},
+	{"ErrorsReceived", "rx_errors"},
+	{"DiscardPacketsSent", "tx_dropped"},
+	{"DiscardPacketsReceived", "rx_dropped"},
+	{"MulticastPacketsReceived", "multicast"},
 }
 
 // readStat reads one statistics counter; an interface that vanished

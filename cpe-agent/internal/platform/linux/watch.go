@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 
 	"gatewarden/cpe-agent/internal/model"
@@ -35,7 +34,7 @@ var eventGroups = []uint{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLG
 // down drops its addresses and routes too) fold into one check.
 func (p *Platform) watch() error {
 	kick := &kicks{signal: make(chan struct{}, 1), paths: map[string]bool{}}
-	s, err := nl.Subscribe(unix.NETLINK_ROUTE, eventGroups...)
+	s, err := openNetlink(eventGroups...)
 	if err != nil {
 		return fmt.Errorf("linux: kernel events: %w", err)
 	}
@@ -54,7 +53,7 @@ func (p *Platform) watch() error {
 // follow turns events into kicks until the platform closes. A socket
 // that fails is replaced, with a growing pause between tries; whatever
 // changed meanwhile is checked once the new one is in place.
-func (p *Platform) follow(s *nl.NetlinkSocket, kick *kicks) {
+func (p *Platform) follow(s *nlSocket, kick *kicks) {
 	for {
 		err := p.readEvents(s, kick)
 		s.Close()
@@ -68,7 +67,7 @@ func (p *Platform) follow(s *nl.NetlinkSocket, kick *kicks) {
 				return
 			case <-time.After(wait):
 			}
-			if s, err = nl.Subscribe(unix.NETLINK_ROUTE, eventGroups...); err == nil {
+			if s, err = openNetlink(eventGroups...); err == nil {
 				break
 			}
 			p.log.Warn("netlink events", "err", err)
@@ -82,11 +81,11 @@ func (p *Platform) follow(s *nl.NetlinkSocket, kick *kicks) {
 // (which closes the socket under the blocked read) and returns the
 // error. A receive queue that overflowed (ENOBUFS: the kernel dropped
 // events) costs a check of everything; the socket reads on.
-func (p *Platform) readEvents(s *nl.NetlinkSocket, kick *kicks) error {
+func (p *Platform) readEvents(s *nlSocket, kick *kicks) error {
 	stop := context.AfterFunc(p.ctx, s.Close)
 	defer stop()
 	for {
-		msgs, from, err := s.Receive()
+		msgs, from, err := s.receive(time.Time{})
 		if errors.Is(err, unix.ENOBUFS) {
 			p.log.Debug("netlink events overflowed; checking everything")
 			kick.add(linkPaths)
@@ -96,7 +95,7 @@ func (p *Platform) readEvents(s *nl.NetlinkSocket, kick *kicks) error {
 		if err != nil {
 			return err
 		}
-		if from.Pid != nl.PidKernel {
+		if from != 0 {
 			continue // only the kernel's word counts
 		}
 		for _, m := range msgs {

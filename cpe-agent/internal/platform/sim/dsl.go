@@ -8,50 +8,67 @@ import (
 	"gatewarden/cpe-agent/internal/platform/dsl"
 )
 
+const (
+	dslLine    = "Device.DSL.Line.{i}."
+	dslChannel = "Device.DSL.Channel.{i}."
+)
+
 // registerDSL binds the DSL line (Device.DSL.Line.1) and its PTM channel
 // (Device.DSL.Channel.1, which carries the current rates).
 func (s *Sim) registerDSL(r *model.Registry) {
-	const l = "Device.DSL.Line.{i}."
+	const l = dslLine
 	r.Table(l, keys("dsl0"))
 	s.setting(r, l+"Enable", fixed("true"))
-	lineUp := func(ix model.Index) bool { return s.enabled(ix.Path(l+"Enable"), "true") }
-	r.Param(l+"Status", text(func(ix model.Index) string { return upDown(lineUp(ix)) }))
-	r.Param(l+"Name", text(instanceName))
-	r.Param(l+"LastChange", counter(func(model.Index) uint64 { return s.showtimeSeconds() }))
-	r.Param(l+"Upstream", flag(func(model.Index) bool { return true }))
-	r.Param(l+"LinkStatus", text(func(ix model.Index) string {
-		if lineUp(ix) {
-			return "Up"
-		}
-		return "Disabled"
-	}))
+	s.params(r, l, dslLineParams[:])
 	consts(r, l, dslLineConsts[:])
 	s.lineParams(r, l, dslLineStats[:])
 
 	st := l + "Stats."
 	zeros(r, st, "ErrorsSent", "DiscardPacketsSent", "DiscardPacketsReceived")
-	r.Param(st+"TotalStart", counter(func(model.Index) uint64 { return s.uptime() }))
-	r.Param(st+"ShowtimeStart", counter(func(model.Index) uint64 { return s.showtimeSeconds() }))
-	r.Param(st+"CurrentDayStart", counter(func(model.Index) uint64 {
-		_, day := intervalStarts(s.clk.Now())
-		return min(day, s.uptime())
-	}))
-	r.Param(st+"QuarterHourStart", counter(func(model.Index) uint64 {
-		q, _ := intervalStarts(s.clk.Now())
-		return min(q, s.uptime())
-	}))
+	s.params(r, st, dslStatsParams[:])
 	s.lineParams(r, st, dslStatsStats[:])
 
-	const c = "Device.DSL.Channel.{i}."
+	const c = dslChannel
 	r.Table(c, keys("ptm0"))
 	s.setting(r, c+"Enable", fixed("true"))
-	r.Param(c+"Status", text(func(ix model.Index) string {
-		return upDown(s.enabled(ix.Path(c+"Enable"), "true") && s.enabled("Device.DSL.Line.1.Enable", "true"))
-	}))
-	r.Param(c+"Name", text(instanceName))
-	r.Param(c+"LastChange", counter(func(model.Index) uint64 { return s.showtimeSeconds() }))
+	s.params(r, c, dslChannelParams[:])
 	consts(r, c, dslChannelConsts[:])
 	s.lineParams(r, c, dslChannelStats[:])
+}
+
+func (s *Sim) lineUp(ix model.Index) bool { return s.enabled(ix.Path(dslLine+"Enable"), "true") }
+
+var dslLineParams = [...]simParam{
+	{name: "Status", text: func(s *Sim, ix model.Index) string { return upDown(s.lineUp(ix)) }},
+	{name: "Name", text: nameOf},
+	{name: "LastChange", count: showtimeOf},
+	{name: "LinkStatus", text: func(s *Sim, ix model.Index) string {
+		if s.lineUp(ix) {
+			return "Up"
+		}
+		return "Disabled"
+	}},
+}
+
+var dslStatsParams = [...]simParam{
+	{name: "TotalStart", count: uptimeOf},
+	{name: "ShowtimeStart", count: showtimeOf},
+	{name: "CurrentDayStart", count: func(s *Sim, _ model.Index) uint64 {
+		_, day := intervalStarts(s.clk.Now())
+		return min(day, s.uptime())
+	}},
+	{name: "QuarterHourStart", count: func(s *Sim, _ model.Index) uint64 {
+		q, _ := intervalStarts(s.clk.Now())
+		return min(q, s.uptime())
+	}},
+}
+
+var dslChannelParams = [...]simParam{
+	{name: "Status", text: func(s *Sim, ix model.Index) string {
+		return upDown(s.enabled(ix.Path(dslChannel+"Enable"), "true") && s.enabled("Device.DSL.Line.1.Enable", "true"))
+	}},
+	{name: "Name", text: nameOf},
+	{name: "LastChange", count: showtimeOf},
 }
 
 // The line's fixed and line-derived parameters are tables bound in a
@@ -59,6 +76,7 @@ func (s *Sim) registerDSL(r *model.Registry) {
 // inline, was 15 KB of router code.
 
 var dslLineConsts = [...]string{
+	"Upstream", "true",
 	"FirmwareVersion", "A2pv6F039v.d26",
 	"LineEncoding", "DMT",
 	"AllowedProfiles", "8a,8b,8c,8d,12a,12b,17a",

@@ -14,17 +14,8 @@ func (s *Sim) registerEthernet(r *model.Registry) {
 	s.setting(r, e+"Enable", fixed("true"))
 	s.setting(r, e+"MaxBitRate", fixed("-1"))
 	s.setting(r, e+"DuplexMode", fixed("Auto"))
-	r.Param(e+"Status", text(func(ix model.Index) string { return upDown(s.portUp(ix)) }))
-	r.Param(e+"Name", text(func(ix model.Index) string { return ix.LastKey() }))
-	r.Param(e+"LastChange", counter(func(model.Index) uint64 { return s.uptime() }))
-	r.Param(e+"Upstream", flag(func(model.Index) bool { return false }))
-	r.Param(e+"MACAddress", text(func(ix model.Index) string { return s.props.macAt(byte(1 + port(ix))) }))
-	r.Param(e+"CurrentBitRate", counter(func(ix model.Index) uint64 {
-		if s.portUp(ix) {
-			return 1000
-		}
-		return 0
-	}))
+	r.Param(e+"Upstream", model.Const("false"))
+	s.params(r, e, ethernetParams[:])
 	st := e + "Stats."
 	bytes := func(tx bool) func(model.Index) uint64 {
 		return func(ix model.Index) uint64 {
@@ -39,6 +30,19 @@ func (s *Sim) registerEthernet(r *model.Registry) {
 		}
 	}
 	bindTraffic(r, st, bytes(true), bytes(false))
+}
+
+var ethernetParams = [...]simParam{
+	{name: "Status", text: func(s *Sim, ix model.Index) string { return upDown(s.portUp(ix)) }},
+	{name: "Name", text: nameOf},
+	{name: "LastChange", count: uptimeOf},
+	{name: "MACAddress", text: func(s *Sim, ix model.Index) string { return s.props.macAt(byte(1 + port(ix))) }},
+	{name: "CurrentBitRate", count: func(s *Sim, ix model.Index) uint64 {
+		if s.portUp(ix) {
+			return 1000
+		}
+		return 0
+	}},
 }
 
 // bindTraffic binds the common interface Stats counters from byte

@@ -2,8 +2,8 @@ package sim
 
 import (
 	"context"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +12,7 @@ import (
 
 // host is one device the router has seen on its LAN.
 type host struct {
+	_             [0]func() // not comparable: spares the binary an equality function
 	MAC, IP, Name string
 	Layer1, Type  string
 	Active        bool
@@ -30,15 +31,10 @@ func (s *Sim) registerHosts(r *model.Registry) {
 		}
 		return out, nil
 	})
-	field := s.hostField
-	r.Param(h+"PhysAddress", field(func(x *host) string { return x.MAC }))
-	r.Param(h+"IPAddress", field(func(x *host) string { return x.IP }))
-	r.Param(h+"Layer1Interface", field(func(x *host) string { return x.Layer1 }))
+	for _, f := range hostFields {
+		r.Param(h+f.name, s.hostField(f.get))
+	}
 	r.Param(h+"Layer3Interface", model.Const("Device.IP.Interface.1."))
-	r.Param(h+"InterfaceType", field(func(x *host) string { return x.Type }))
-	r.Param(h+"HostName", field(func(x *host) string { return x.Name }))
-	r.Param(h+"Active", field(func(x *host) string { return fmt.Sprint(x.Active) }))
-	r.Param(h+"ActiveLastChange", field(func(x *host) string { return x.Since.UTC().Format(time.RFC3339) }))
 	r.Table(h+"IPv4Address.{i}.", func(_ context.Context, parent model.Index) ([]string, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -48,6 +44,21 @@ func (s *Sim) registerHosts(r *model.Registry) {
 		return nil, nil
 	})
 	r.Param(h+"IPv4Address.{i}.IPAddress", text(func(ix model.Index) string { return ix.Key(1) }))
+}
+
+// hostFields are the parameters read from a host's record, bound in a
+// loop (see simParam).
+var hostFields = [...]struct {
+	name string
+	get  func(x *host) string
+}{
+	{"PhysAddress", func(x *host) string { return x.MAC }},
+	{"IPAddress", func(x *host) string { return x.IP }},
+	{"Layer1Interface", func(x *host) string { return x.Layer1 }},
+	{"InterfaceType", func(x *host) string { return x.Type }},
+	{"HostName", func(x *host) string { return x.Name }},
+	{"Active", func(x *host) string { return strconv.FormatBool(x.Active) }},
+	{"ActiveLastChange", func(x *host) string { return x.Since.UTC().Format(time.RFC3339) }},
 }
 
 // hostField binds a field of the host an instance names ("" once it is

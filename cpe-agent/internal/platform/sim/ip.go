@@ -6,48 +6,26 @@ import (
 	"gatewarden/cpe-agent/internal/model"
 )
 
+const (
+	simIPIf   = "Device.IP.Interface.{i}."
+	simIPAddr = simIPIf + "IPv4Address.{i}."
+)
+
 // registerIP binds Device.IP.Interface as a managed table: the ACS adds
 // and deletes interfaces; the tree keeps their settings. Out of the box
 // there are two: 1, the LAN bridge, and 2, the WAN over the DSL channel.
 func (s *Sim) registerIP(r *model.Registry) {
-	const ipif = "Device.IP.Interface.{i}."
-	r.Param("Device.IP.IPv4Capable", flag(func(model.Index) bool { return true }))
+	const ipif = simIPIf
+	r.Param("Device.IP.IPv4Capable", model.Const("true"))
 	r.Managed(ipif, model.TableHooks{})
 	// The schema gives MaxMTUSize no default; Ethernet's 1500 is the one
 	// every router uses.
 	r.Stored(ipif+"MaxMTUSize", "1500")
-	enabled := func(ix model.Index) bool {
-		v := ix.Stored(ipif + "Enable")
-		return v == "true" || v == "1"
-	}
-	up := func(ix model.Index) bool {
-		if !enabled(ix) {
-			return false
-		}
-		switch ix.Num(0) {
-		case 1:
-			return true
-		case 2:
-			return s.enabled("Device.DSL.Line.1.Enable", "true")
-		}
-		// An interface the ACS added is up once it names a lower layer.
-		return ix.Stored(ipif+"LowerLayers") != ""
-	}
-	r.Param(ipif+"Status", text(func(ix model.Index) string { return upDown(up(ix)) }))
-	r.Param(ipif+"Name", text(func(ix model.Index) string {
-		switch ix.Num(0) {
-		case 1:
-			return "br-lan"
-		case 2:
-			return "ptm0"
-		}
-		return "ip" + strconv.FormatUint(uint64(ix.Num(0)), 10)
-	}))
-	r.Param(ipif+"LastChange", counter(func(model.Index) uint64 { return s.uptime() }))
+	s.params(r, ipif, ipParams[:])
 	r.Param(ipif+"Type", model.Const("Normal"))
 	traffic := func(tx bool) func(model.Index) uint64 {
 		return func(ix model.Index) uint64 {
-			if !up(ix) {
+			if !s.ipUp(ix) {
 				return 0
 			}
 			var rate uint64
@@ -75,21 +53,9 @@ func (s *Sim) registerIP(r *model.Registry) {
 	}
 	bindTraffic(r, ipif+"Stats.", traffic(true), traffic(false))
 
-	const addr = ipif + "IPv4Address.{i}."
+	const addr = simIPAddr
 	r.Managed(addr, model.TableHooks{})
-	r.Param(addr+"Status", text(func(ix model.Index) string {
-		v := ix.Stored(addr + "Enable")
-		if v == "true" || v == "1" {
-			return "Enabled"
-		}
-		return "Disabled"
-	}))
-	r.Param(addr+"AddressingType", text(func(ix model.Index) string {
-		if ix.Num(0) == 2 && ix.Num(1) == 1 {
-			return "DHCP"
-		}
-		return "Static"
-	}))
+	s.params(r, addr, ipAddrParams[:])
 
 	r.Instance("Device.IP.Interface.1.", map[string]string{
 		"Enable": "true", "IPv4Enable": "true", "Alias": "cpe-lan",
@@ -104,4 +70,51 @@ func (s *Sim) registerIP(r *model.Registry) {
 	r.Instance("Device.IP.Interface.2.IPv4Address.1.", map[string]string{
 		"Enable": "true", "Alias": "cpe-wan-v4", "IPAddress": s.props.wanIP, "SubnetMask": "255.192.0.0",
 	})
+}
+
+// ipUp reports whether an IP interface is up: enabled, and its lower
+// layer up.
+func (s *Sim) ipUp(ix model.Index) bool {
+	v := ix.Stored(simIPIf + "Enable")
+	if v != "true" && v != "1" {
+		return false
+	}
+	switch ix.Num(0) {
+	case 1:
+		return true
+	case 2:
+		return s.enabled("Device.DSL.Line.1.Enable", "true")
+	}
+	// An interface the ACS added is up once it names a lower layer.
+	return ix.Stored(simIPIf+"LowerLayers") != ""
+}
+
+var ipParams = [...]simParam{
+	{name: "Status", text: func(s *Sim, ix model.Index) string { return upDown(s.ipUp(ix)) }},
+	{name: "Name", text: func(_ *Sim, ix model.Index) string {
+		switch ix.Num(0) {
+		case 1:
+			return "br-lan"
+		case 2:
+			return "ptm0"
+		}
+		return "ip" + strconv.FormatUint(uint64(ix.Num(0)), 10)
+	}},
+	{name: "LastChange", count: uptimeOf},
+}
+
+var ipAddrParams = [...]simParam{
+	{name: "Status", text: func(_ *Sim, ix model.Index) string {
+		v := ix.Stored(simIPAddr + "Enable")
+		if v == "true" || v == "1" {
+			return "Enabled"
+		}
+		return "Disabled"
+	}},
+	{name: "AddressingType", text: func(_ *Sim, ix model.Index) string {
+		if ix.Num(0) == 2 && ix.Num(1) == 1 {
+			return "DHCP"
+		}
+		return "Static"
+	}},
 }

@@ -36,14 +36,40 @@ func signed(fn func(ix model.Index) int64) model.Binding {
 }
 
 //go:noinline
-func flag(fn func(ix model.Index) bool) model.Binding {
-	return model.GetBool(func(_ context.Context, ix model.Index) (bool, error) { return fn(ix), nil })
-}
-
-//go:noinline
 func text(fn func(ix model.Index) string) model.Binding {
 	return model.Get(func(_ context.Context, ix model.Index) (string, error) { return fn(ix), nil })
 }
+
+// simParam is a read-only parameter the sim computes: text or count
+// reads it. The register functions bind them from tables in a loop; a
+// registration call per parameter, each with its own closure, cost the
+// router binary ~150 bytes a parameter.
+type simParam struct {
+	name  string
+	text  func(s *Sim, ix model.Index) string
+	count func(s *Sim, ix model.Index) uint64
+}
+
+// params binds ps under prefix.
+func (s *Sim) params(r *model.Registry, prefix string, ps []simParam) {
+	for i := range ps {
+		p := &ps[i]
+		if p.count != nil {
+			r.Param(prefix+p.name, counter(func(ix model.Index) uint64 { return p.count(s, ix) }))
+		} else {
+			r.Param(prefix+p.name, text(func(ix model.Index) string { return p.text(s, ix) }))
+		}
+	}
+}
+
+// Getters many tables share.
+
+// nameOf reads as the instance's key (eth0, wl0, dsl0...).
+func nameOf(_ *Sim, ix model.Index) string { return ix.LastKey() }
+
+func uptimeOf(s *Sim, _ model.Index) uint64 { return s.uptime() }
+
+func showtimeOf(s *Sim, _ model.Index) uint64 { return s.showtimeSeconds() }
 
 // keys returns a Lister with a fixed set of instances.
 //
@@ -68,9 +94,6 @@ func zeros(r *model.Registry, prefix string, names ...string) {
 
 func zeroCount(model.Index) uint64 { return 0 }
 
-// instanceName reads as the instance's key (eth0, wl0, dsl0...).
-func instanceName(ix model.Index) string { return ix.LastKey() }
-
 func upDown(up bool) string {
 	if up {
 		return "Up"
@@ -79,14 +102,18 @@ func upDown(up bool) string {
 }
 
 func (s *Sim) registerDeviceInfo(r *model.Registry) {
-	const di = "Device.DeviceInfo."
-	r.Param(di+"UpTime", counter(func(model.Index) uint64 { return s.uptime() }))
-	const totalKiB = 262_144
-	r.Param(di+"MemoryStatus.Total", counter(func(model.Index) uint64 { return totalKiB }))
-	r.Param(di+"MemoryStatus.Free", counter(func(model.Index) uint64 {
+	s.params(r, "Device.DeviceInfo.", deviceInfoParams[:])
+}
+
+const totalKiB = 262_144
+
+var deviceInfoParams = [...]simParam{
+	{name: "UpTime", count: uptimeOf},
+	{name: "MemoryStatus.Total", count: func(*Sim, model.Index) uint64 { return totalKiB }},
+	{name: "MemoryStatus.Free", count: func(s *Sim, _ model.Index) uint64 {
 		// Free memory breathes with a period of a few hours.
 		up := s.uptime()
 		return totalKiB - 96_000 - (up/60)%4096*8
-	}))
-	r.Param(di+"ProcessStatus.CPUUsage", counter(func(model.Index) uint64 { return 3 + (s.uptime()/60*7)%23 }))
+	}},
+	{name: "ProcessStatus.CPUUsage", count: func(s *Sim, _ model.Index) uint64 { return 3 + (s.uptime()/60*7)%23 }},
 }

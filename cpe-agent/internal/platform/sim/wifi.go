@@ -7,42 +7,28 @@ import (
 	"gatewarden/cpe-agent/internal/model"
 )
 
+const (
+	wifiRadio = "Device.WiFi.Radio.{i}."
+	wifiSSID  = "Device.WiFi.SSID.{i}."
+	wifiAP    = "Device.WiFi.AccessPoint.{i}."
+)
+
 // registerWiFi binds one 2.4 GHz radio with one SSID and its access point.
 func (s *Sim) registerWiFi(r *model.Registry) {
-	const rd = "Device.WiFi.Radio.{i}."
-	r.Table(rd, keys("wifi0"))
-	s.fixedSettings(r, rd, wifiRadioSettings[:])
-	consts(r, rd, wifiRadioConsts[:])
-	radioUp := func(model.Index) bool { return s.enabled("Device.WiFi.Radio.1.Enable", "true") }
-	r.Param(rd+"Status", text(func(ix model.Index) string { return upDown(radioUp(ix)) }))
-	r.Param(rd+"Name", text(instanceName))
-	r.Param(rd+"LastChange", counter(func(model.Index) uint64 { return s.uptime() }))
-	r.Param(rd+"Upstream", flag(func(model.Index) bool { return false }))
-	r.Param(rd+"ChannelsInUse", text(func(ix model.Index) string { return s.settingValue(ix.Path(rd+"Channel"), "6") }))
-	r.Param(rd+"AutoChannelSupported", flag(func(model.Index) bool { return true }))
-	r.Param(rd+"CurrentOperatingChannelBandwidth", text(func(ix model.Index) string {
-		if v := s.settingValue(ix.Path(rd+"OperatingChannelBandwidth"), "20MHz"); v == "40MHz" {
-			return v
-		}
-		return "20MHz"
-	}))
+	r.Table(wifiRadio, keys("wifi0"))
+	s.fixedSettings(r, wifiRadio, wifiRadioSettings[:])
+	consts(r, wifiRadio, wifiRadioConsts[:])
+	s.params(r, wifiRadio, wifiRadioParams[:])
 
-	const sd = "Device.WiFi.SSID.{i}."
-	r.Table(sd, keys("wl0"))
-	s.setting(r, sd+"Enable", fixed("true"))
-	ssidUp := func(ix model.Index) bool { return radioUp(ix) && s.enabled(ix.Path(sd+"Enable"), "true") }
-	r.Param(sd+"Status", text(func(ix model.Index) string { return upDown(ssidUp(ix)) }))
-	r.Param(sd+"Name", text(instanceName))
-	r.Param(sd+"LastChange", counter(func(model.Index) uint64 { return s.uptime() }))
-	s.setting(r, sd+"LowerLayers", fixed("Device.WiFi.Radio.1."))
-	mac := text(func(model.Index) string { return s.props.macAt(8) })
-	r.Param(sd+"BSSID", mac)
-	r.Param(sd+"MACAddress", mac)
-	s.setting(r, sd+"SSID", fixed(s.defaultSSID()))
-	r.Param(sd+"Upstream", flag(func(model.Index) bool { return false }))
+	r.Table(wifiSSID, keys("wl0"))
+	s.setting(r, wifiSSID+"Enable", fixed("true"))
+	s.setting(r, wifiSSID+"LowerLayers", fixed("Device.WiFi.Radio.1."))
+	s.setting(r, wifiSSID+"SSID", fixed(s.defaultSSID()))
+	consts(r, wifiSSID, wifiSSIDConsts[:])
+	s.params(r, wifiSSID, wifiSSIDParams[:])
 	wifiBytes := func(tx bool) func(model.Index) uint64 {
 		return func(ix model.Index) uint64 {
-			if !ssidUp(ix) {
+			if !s.ssidUp(ix) {
 				return 0
 			}
 			if tx {
@@ -51,21 +37,14 @@ func (s *Sim) registerWiFi(r *model.Registry) {
 			return s.props.wifiRx * s.uptime()
 		}
 	}
-	bindTraffic(r, sd+"Stats.", wifiBytes(true), wifiBytes(false))
+	bindTraffic(r, wifiSSID+"Stats.", wifiBytes(true), wifiBytes(false))
 
-	const ap = "Device.WiFi.AccessPoint.{i}."
-	r.Table(ap, keys("ap0"))
-	s.fixedSettings(r, ap, wifiAPSettings[:])
-	r.Param(ap+"Status", text(func(ix model.Index) string {
-		if s.enabled(ix.Path(ap+"Enable"), "true") && ssidUp(ix) {
-			return "Enabled"
-		}
-		return "Disabled"
-	}))
-	r.Param(ap+"WMMCapability", flag(func(model.Index) bool { return true }))
-	r.Param(ap+"UAPSDCapability", flag(func(model.Index) bool { return true }))
+	r.Table(wifiAP, keys("ap0"))
+	s.fixedSettings(r, wifiAP, wifiAPSettings[:])
+	consts(r, wifiAP, wifiAPConsts[:])
+	s.params(r, wifiAP, wifiAPParams[:])
 
-	const sec = ap + "Security."
+	const sec = wifiAP + "Security."
 	r.Param(sec+"ModesSupported", model.Const("None,WPA2-Personal,WPA3-Personal,WPA3-Personal-Transition"))
 	s.fixedSettings(r, sec, wifiSecuritySettings[:])
 	s.setting(r, sec+"KeyPassphrase", fixed(s.defaultPassphrase()))
@@ -74,16 +53,65 @@ func (s *Sim) registerWiFi(r *model.Registry) {
 	}))
 }
 
+func (s *Sim) radioUp() bool { return s.enabled("Device.WiFi.Radio.1.Enable", "true") }
+
+func (s *Sim) ssidUp(ix model.Index) bool {
+	return s.radioUp() && s.enabled(ix.Path(wifiSSID+"Enable"), "true")
+}
+
+var wifiRadioParams = [...]simParam{
+	{name: "Status", text: func(s *Sim, _ model.Index) string { return upDown(s.radioUp()) }},
+	{name: "Name", text: nameOf},
+	{name: "LastChange", count: uptimeOf},
+	{name: "ChannelsInUse", text: func(s *Sim, ix model.Index) string { return s.settingValue(ix.Path(wifiRadio+"Channel"), "6") }},
+	{name: "CurrentOperatingChannelBandwidth", text: func(s *Sim, ix model.Index) string {
+		if v := s.settingValue(ix.Path(wifiRadio+"OperatingChannelBandwidth"), "20MHz"); v == "40MHz" {
+			return v
+		}
+		return "20MHz"
+	}},
+}
+
+var wifiSSIDParams = [...]simParam{
+	{name: "Status", text: func(s *Sim, ix model.Index) string { return upDown(s.ssidUp(ix)) }},
+	{name: "Name", text: nameOf},
+	{name: "LastChange", count: uptimeOf},
+	{name: "BSSID", text: ssidMAC},
+	{name: "MACAddress", text: ssidMAC},
+}
+
+func ssidMAC(s *Sim, _ model.Index) string { return s.props.macAt(8) }
+
+var wifiAPParams = [...]simParam{
+	{name: "Status", text: func(s *Sim, ix model.Index) string {
+		if s.enabled(ix.Path(wifiAP+"Enable"), "true") && s.ssidUp(ix) {
+			return "Enabled"
+		}
+		return "Disabled"
+	}},
+}
+
 // Fixed values and factory settings, as name/value pairs bound in a loop
 // (see registerDSL).
 
 var wifiRadioConsts = [...]string{
+	"Upstream", "false",
+	"AutoChannelSupported", "true",
 	"MaxBitRate", "574",
 	"SupportedFrequencyBands", "2.4GHz",
 	"SupportedStandards", "b,g,n,ax",
 	"PossibleChannels", "1-13",
 	"SupportedOperatingChannelBandwidths", "20MHz,40MHz,Auto",
 	"TransmitPowerSupported", "25,50,75,100",
+}
+
+var wifiSSIDConsts = [...]string{
+	"Upstream", "false",
+}
+
+var wifiAPConsts = [...]string{
+	"WMMCapability", "true",
+	"UAPSDCapability", "true",
 }
 
 var wifiRadioSettings = [...]string{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"gatewarden/cpe-agent/internal/model"
@@ -19,7 +20,7 @@ func TestSysfsFixture(t *testing.T) {
 		{Bus: 1, Name: "usb1", Type: "EHCI", USBVersion: "2.0"},
 		{Bus: 2, Name: "usb2", Type: "xHCI", USBVersion: "3.1"},
 	}
-	if len(snap.Hosts) != 2 || snap.Hosts[0] != wantHosts[0] || snap.Hosts[1] != wantHosts[1] {
+	if len(snap.Hosts) != 2 || !reflect.DeepEqual(snap.Hosts, wantHosts) {
 		t.Errorf("hosts %+v", snap.Hosts)
 	}
 	// The interface entry, the half-gone 2-1 (no busnum) and the entry
@@ -35,7 +36,7 @@ func TestSysfsFixture(t *testing.T) {
 		t.Fatalf("devices %+v", snap.Devices)
 	}
 	for i := range wantDevs {
-		if snap.Devices[i] != wantDevs[i] {
+		if !reflect.DeepEqual(snap.Devices[i], wantDevs[i]) {
 			t.Errorf("device %d:\n got %+v\nwant %+v", i, snap.Devices[i], wantDevs[i])
 		}
 	}
