@@ -94,6 +94,7 @@ type Agent struct {
 // instance is what one (simulated) boot of the device runs; a reboot on
 // the sim platform builds a new one over the same store.
 type instance struct {
+	_      incomparable
 	plat   platform.Platform
 	tree   *model.Tree
 	client *session.Client

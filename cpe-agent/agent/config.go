@@ -76,55 +76,70 @@ func DefaultConfig() Config {
 }
 
 // uciKeys maps the option names of `config agent 'main'` to fields, so the
-// file format is documented in one place.
-var uciKeys = map[string]func(c *Config, v string) error{
-	"platform":      func(c *Config, v string) error { c.Platform = v; return nil },
-	"acs_url":       func(c *Config, v string) error { c.ACSURL = v; return nil },
-	"acs_username":  func(c *Config, v string) error { c.ACSUsername = v; return nil },
-	"acs_password":  func(c *Config, v string) error { c.ACSPassword = v; return nil },
-	"data_dir":      func(c *Config, v string) error { c.DataDir = v; return nil },
-	"serial":        func(c *Config, v string) error { c.Serial = v; return nil },
-	"connreq_addr":  func(c *Config, v string) error { c.ConnReqAddr = v; return nil },
-	"local_addr":    func(c *Config, v string) error { c.LocalAddr = v; return nil },
-	"mqtt_url":      func(c *Config, v string) error { c.MQTTURL = v; return nil },
-	"ca_file":       func(c *Config, v string) error { c.CAFile = v; return nil },
-	"log_level":     func(c *Config, v string) error { c.LogLevel = v; return nil },
-	"manufacturer":  func(c *Config, v string) error { c.Manufacturer = v; return nil },
-	"oui":           func(c *Config, v string) error { c.OUI = v; return nil },
-	"product_class": func(c *Config, v string) error { c.ProductClass = v; return nil },
-	"model_name":    func(c *Config, v string) error { c.ModelName = v; return nil },
-	"hardware_version": func(c *Config, v string) error {
+// file format is documented in one place: coreUCIKeys here, and the
+// feature files (mqtt.go, update.go, local.go) add theirs in init.
+var uciKeys = map[string]func(c *Config, v string) error{}
+
+func init() {
+	for _, k := range coreUCIKeys {
+		uciKeys[k.name] = k.set
+	}
+}
+
+// coreUCIKeys is a table rather than a map literal: a map literal compiles
+// to one map assignment per entry in init code (1.5 KB of router code for
+// these), the table to static data and the loop above.
+var coreUCIKeys = [...]struct {
+	name string
+	set  func(c *Config, v string) error
+}{
+	{"platform", func(c *Config, v string) error { c.Platform = v; return nil }},
+	{"acs_url", func(c *Config, v string) error { c.ACSURL = v; return nil }},
+	{"acs_username", func(c *Config, v string) error { c.ACSUsername = v; return nil }},
+	{"acs_password", func(c *Config, v string) error { c.ACSPassword = v; return nil }},
+	{"data_dir", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"serial", func(c *Config, v string) error { c.Serial = v; return nil }},
+	{"connreq_addr", func(c *Config, v string) error { c.ConnReqAddr = v; return nil }},
+	{"local_addr", func(c *Config, v string) error { c.LocalAddr = v; return nil }},
+	{"mqtt_url", func(c *Config, v string) error { c.MQTTURL = v; return nil }},
+	{"ca_file", func(c *Config, v string) error { c.CAFile = v; return nil }},
+	{"log_level", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"manufacturer", func(c *Config, v string) error { c.Manufacturer = v; return nil }},
+	{"oui", func(c *Config, v string) error { c.OUI = v; return nil }},
+	{"product_class", func(c *Config, v string) error { c.ProductClass = v; return nil }},
+	{"model_name", func(c *Config, v string) error { c.ModelName = v; return nil }},
+	{"hardware_version", func(c *Config, v string) error {
 		c.HardwareVersion = v
 		return nil
-	},
-	"software_version": func(c *Config, v string) error {
+	}},
+	{"software_version", func(c *Config, v string) error {
 		c.SoftwareVersion = v
 		return nil
-	},
-	"memory_limit": func(c *Config, v string) error {
+	}},
+	{"memory_limit", func(c *Config, v string) error {
 		n, err := ParseSize(v)
 		if err != nil {
 			return err
 		}
 		c.MemoryLimit = n
 		return nil
-	},
-	"gc_percent": func(c *Config, v string) error {
+	}},
+	{"gc_percent", func(c *Config, v string) error {
 		n, err := strconv.ParseUint(v, 10, 16)
 		if err != nil || n == 0 {
 			return fmt.Errorf("want a percentage ≥ 1 (GOGC), got %q", v)
 		}
 		c.GCPercent = int(n)
 		return nil
-	},
-	"periodic_inform_interval": func(c *Config, v string) error {
+	}},
+	{"periodic_inform_interval", func(c *Config, v string) error {
 		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil || n == 0 {
 			return fmt.Errorf("want a number of seconds ≥ 1, got %q", v)
 		}
 		c.PeriodicInformInterval = time.Duration(n) * time.Second
 		return nil
-	},
+	}},
 }
 
 // LoadConfigFile applies `config agent 'main'` of a UCI file onto c. A

@@ -189,6 +189,7 @@ func (l *mqttLive) ConnectionErrors() uint64 {
 
 // mqttPart is the lane of one (simulated) boot.
 type mqttPart struct {
+	_        incomparable
 	a        *Agent
 	deviceID string
 	key      *connreq.PushKey // nil: no trust anchor configured

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -125,7 +124,7 @@ func (f *firmware) setup(plat platform.Platform) error {
 		kind = "none"
 		if a.cfg.Platform == "sim" {
 			kind = "files"
-		} else if _, err := exec.LookPath("fw_printenv"); err == nil {
+		} else if _, err := slot.LookPath("fw_printenv"); err == nil {
 			kind = "uboot"
 		}
 	}
@@ -250,6 +249,7 @@ func (t *fwTransfers) Run(ctx context.Context, completed func()) error {
 // fwPlatform is the platform with the firmware slots added; only
 // platform.Registry sees it.
 type fwPlatform struct {
+	_ incomparable
 	platform.Platform
 	fw  *firmware
 	err error

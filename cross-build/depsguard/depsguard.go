@@ -56,10 +56,18 @@ var AgentRules = Rules{
 		"github.com/gorilla/...",
 		"golang.org/x/net/proxy",
 		"golang.org/x/sync/...",
-		// The Linux platform speaks rtnetlink through netlink's nl layer;
-		// the high-level package links a decoder for every link kind and
-		// route encapsulation (about 320 KB on mipsle).
-		"github.com/vishvananda/netlink",
+		// The Linux platform speaks rtnetlink on its own socket; the
+		// netlink library (the reference in its tests) links a decoder
+		// for every link kind and route encapsulation (about 320 KB on
+		// mipsle).
+		"github.com/vishvananda/...",
+		// Each of these cost the router flash for little: os/exec (the
+		// agent runs three commands, with os.StartProcess), cookiejar
+		// (a CWMP session's cookies live for one session), regexp (about
+		// 260 KB).
+		"os/exec",
+		"net/http/cookiejar",
+		"regexp",
 		"net/http/pprof",
 		"expvar",
 		"text/template",

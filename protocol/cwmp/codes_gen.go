@@ -49,89 +49,59 @@ const (
 
 // xsdText returns the schema's text for a documented code, else "".
 func (c FaultCode) xsdText() string {
-	switch c {
-	case FaultACSMethodNotSupported:
-		return "Method not supported"
-	case FaultACSRequestDenied:
-		return "Request denied (no reason specified)"
-	case FaultACSInternalError:
-		return "Internal error"
-	case FaultACSInvalidArguments:
-		return "Invalid arguments"
-	case FaultACSResourcesExceeded:
-		return "Resources exceeded"
-	case FaultACSRetryRequest:
-		return "Retry request"
-	case FaultACSVersionIncompatible:
-		return "ACS version incompatible with CPE"
-	case FaultMethodNotSupported:
-		return "Method not supported"
-	case FaultRequestDenied:
-		return "Request denied (no reason specified)"
-	case FaultInternalError:
-		return "Internal error"
-	case FaultInvalidArguments:
-		return "Invalid arguments"
-	case FaultResourcesExceeded:
-		return "Resources exceeded"
-	case FaultInvalidParameterName:
-		return "Invalid parameter name"
-	case FaultInvalidParameterType:
-		return "Invalid parameter type"
-	case FaultInvalidParameterValue:
-		return "Invalid parameter value"
-	case FaultNonWritableParameter:
-		return "Attempt to set a non-writable parameter"
-	case FaultNotificationRejected:
-		return "Notification request rejected"
-	case FaultDownloadFailure:
-		return "File transfer failure"
-	case FaultUploadFailure:
-		return "Upload failure"
-	case FaultTransferServerAuthFailure:
-		return "File transfer server authentication failure"
-	case FaultUnsupportedProtocol:
-		return "Unsupported protocol for file transfer"
-	case FaultMulticastJoinFailure:
-		return "File transfer failure: unable to join multicast group"
-	case FaultFileServerUnreachable:
-		return "File transfer failure: unable to contact file server"
-	case FaultFileAccessFailure:
-		return "File transfer failure: unable to access file"
-	case FaultDownloadIncomplete:
-		return "File transfer failure: unable to complete download"
-	case FaultFileCorrupted:
-		return "File transfer failure: file corrupted"
-	case FaultFileAuthFailure:
-		return "File transfer failure: file authentication failure"
-	case FaultTimeWindowExceeded:
-		return "File transfer failure: unable to complete download within specified time windows"
-	case FaultCancelNotPermitted:
-		return "Cancelation of file transfer not permitted in current transfer state"
-	case FaultInvalidUUID:
-		return "Invalid UUID Format"
-	case FaultUnknownExecEnv:
-		return "Unknown Execution Environment"
-	case FaultDisabledExecEnv:
-		return "Disabled Execution Environment"
-	case FaultDUExecEnvMismatch:
-		return "Deployment Unit to Execution Environment Mismatch"
-	case FaultDuplicateDU:
-		return "Duplicate Deployment Unit"
-	case FaultSystemResourcesExceeded:
-		return "System Resources Exceeded"
-	case FaultUnknownDU:
-		return "Unknown Deployment Unit"
-	case FaultInvalidDUState:
-		return "Invalid Deployment Unit State"
-	case FaultDUDowngradeNotPermitted:
-		return "Invalid Deployement Unit Update – Downgrade not permitted"
-	case FaultDUVersionNotSpecified:
-		return "Invalid Deployement Unit Update – Version not specified"
-	case FaultDUVersionExists:
-		return "Invalid Deployment Unit Update – Version already exists"
+	switch {
+	case c >= 8000 && c < 8000+FaultCode(len(faultTexts8000)):
+		return faultTexts8000[c-8000]
+	case c >= 9000 && c < 9000+FaultCode(len(faultTexts9000)):
+		return faultTexts9000[c-9000]
 	}
 	return ""
+}
+
+var faultTexts8000 = [...]string{
+	FaultACSMethodNotSupported - 8000:  "Method not supported",
+	FaultACSRequestDenied - 8000:       "Request denied (no reason specified)",
+	FaultACSInternalError - 8000:       "Internal error",
+	FaultACSInvalidArguments - 8000:    "Invalid arguments",
+	FaultACSResourcesExceeded - 8000:   "Resources exceeded",
+	FaultACSRetryRequest - 8000:        "Retry request",
+	FaultACSVersionIncompatible - 8000: "ACS version incompatible with CPE",
+}
+
+var faultTexts9000 = [...]string{
+	FaultMethodNotSupported - 9000:        "Method not supported",
+	FaultRequestDenied - 9000:             "Request denied (no reason specified)",
+	FaultInternalError - 9000:             "Internal error",
+	FaultInvalidArguments - 9000:          "Invalid arguments",
+	FaultResourcesExceeded - 9000:         "Resources exceeded",
+	FaultInvalidParameterName - 9000:      "Invalid parameter name",
+	FaultInvalidParameterType - 9000:      "Invalid parameter type",
+	FaultInvalidParameterValue - 9000:     "Invalid parameter value",
+	FaultNonWritableParameter - 9000:      "Attempt to set a non-writable parameter",
+	FaultNotificationRejected - 9000:      "Notification request rejected",
+	FaultDownloadFailure - 9000:           "File transfer failure",
+	FaultUploadFailure - 9000:             "Upload failure",
+	FaultTransferServerAuthFailure - 9000: "File transfer server authentication failure",
+	FaultUnsupportedProtocol - 9000:       "Unsupported protocol for file transfer",
+	FaultMulticastJoinFailure - 9000:      "File transfer failure: unable to join multicast group",
+	FaultFileServerUnreachable - 9000:     "File transfer failure: unable to contact file server",
+	FaultFileAccessFailure - 9000:         "File transfer failure: unable to access file",
+	FaultDownloadIncomplete - 9000:        "File transfer failure: unable to complete download",
+	FaultFileCorrupted - 9000:             "File transfer failure: file corrupted",
+	FaultFileAuthFailure - 9000:           "File transfer failure: file authentication failure",
+	FaultTimeWindowExceeded - 9000:        "File transfer failure: unable to complete download within specified time windows",
+	FaultCancelNotPermitted - 9000:        "Cancelation of file transfer not permitted in current transfer state",
+	FaultInvalidUUID - 9000:               "Invalid UUID Format",
+	FaultUnknownExecEnv - 9000:            "Unknown Execution Environment",
+	FaultDisabledExecEnv - 9000:           "Disabled Execution Environment",
+	FaultDUExecEnvMismatch - 9000:         "Deployment Unit to Execution Environment Mismatch",
+	FaultDuplicateDU - 9000:               "Duplicate Deployment Unit",
+	FaultSystemResourcesExceeded - 9000:   "System Resources Exceeded",
+	FaultUnknownDU - 9000:                 "Unknown Deployment Unit",
+	FaultInvalidDUState - 9000:            "Invalid Deployment Unit State",
+	FaultDUDowngradeNotPermitted - 9000:   "Invalid Deployement Unit Update – Downgrade not permitted",
+	FaultDUVersionNotSpecified - 9000:     "Invalid Deployement Unit Update – Version not specified",
+	FaultDUVersionExists - 9000:           "Invalid Deployment Unit Update – Version already exists",
 }
 
 // Event codes documented in EventCodeType (cwmp-1-2.xsd and cwmp-1-4.xsd).

@@ -177,6 +177,7 @@ type Type struct {
 // fails (a corrupt file) matches nothing, so values are refused rather
 // than the program stopped.
 type pattern struct {
+	_    incomparable
 	src  string
 	once sync.Once
 	re   *xsdre.Regexp

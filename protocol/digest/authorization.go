@@ -79,10 +79,10 @@ func ParseAuthorization(header string) (Authorization, error) {
 }
 
 var (
-	errNotDigest      = &detailError{ErrMalformed, "not a digest authorization"}
-	errDigestSyntax   = &detailError{ErrMalformed, "digest authorization syntax"}
-	errDigestRepeated = &detailError{ErrMalformed, "digest directive repeated"}
-	errUserhashValue  = &detailError{ErrMalformed, "userhash is neither true nor false"}
+	errNotDigest      = &detailError{&ErrMalformed, "not a digest authorization"}
+	errDigestSyntax   = &detailError{&ErrMalformed, "digest authorization syntax"}
+	errDigestRepeated = &detailError{&ErrMalformed, "digest directive repeated"}
+	errUserhashValue  = &detailError{&ErrMalformed, "userhash is neither true nor false"}
 )
 
 // set stores one directive and returns its seen-bit (0 for unknown ones,

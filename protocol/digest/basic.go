@@ -8,7 +8,7 @@ import (
 	"net/http"
 )
 
-var errBasicSyntax = &detailError{ErrMalformed, "basic credentials"}
+var errBasicSyntax = &detailError{&ErrMalformed, "basic credentials"}
 
 // basicAuth checks Basic credentials, which TR-069 allows only over TLS.
 func (s *Server) basicAuth(r *http.Request) (string, error) {

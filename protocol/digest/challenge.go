@@ -76,7 +76,7 @@ func ParseChallenge(header string) ([]Challenge, error) {
 		out = append(out, c)
 	}
 	if len(out) == 0 {
-		return nil, &detailError{ErrMalformed, "empty www-authenticate"}
+		return nil, &detailError{&ErrMalformed, "empty www-authenticate"}
 	}
 	return out, nil
 }
@@ -101,7 +101,7 @@ func ParseChallenges(h http.Header) ([]Challenge, error) {
 		if firstErr != nil {
 			return nil, firstErr
 		}
-		return nil, &detailError{ErrMalformed, "no www-authenticate header"}
+		return nil, &detailError{&ErrMalformed, "no www-authenticate header"}
 	}
 	return out, nil
 }

@@ -3,7 +3,6 @@ package digest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -67,10 +66,10 @@ func (c *Client) Reset() {
 }
 
 var (
-	errInsecureBasic = &detailError{ErrUnsupported, "basic challenge over plain http refused"}
-	errNoChallenge   = &detailError{ErrUnsupported, "no digest or basic challenge this client can answer"}
-	errUsername      = errors.New("digest: username cannot be carried in a header")
-	errRejected      = &detailError{ErrBadCredentials, "server refused the answer to a fresh challenge"}
+	errInsecureBasic       = &detailError{&ErrUnsupported, "basic challenge over plain http refused"}
+	errNoChallenge         = &detailError{&ErrUnsupported, "no digest or basic challenge this client can answer"}
+	errUsername      error = &sentinel{"digest: username cannot be carried in a header"}
+	errRejected            = &detailError{&ErrBadCredentials, "server refused the answer to a fresh challenge"}
 )
 
 func isHTTPS(r *http.Request) bool {

@@ -1,9 +1,6 @@
 package digest
 
-import (
-	"errors"
-	"strings"
-)
+import "strings"
 
 // The grammar here is RFC 9110 §11 (auth-scheme, token68, auth-param) with
 // RFC 9110 §5.6 tokens and quoted-strings. One lexer serves WWW-Authenticate
@@ -11,11 +8,11 @@ import (
 // header means.
 
 var (
-	errUnexpected   = errors.New("unexpected character")
-	errUnterminated = errors.New("unterminated quoted-string")
-	errNoValue      = errors.New("parameter without a value")
-	errExpectComma  = errors.New("expected a comma between elements")
-	errRepeated     = errors.New("parameter repeated")
+	errUnexpected   error = &sentinel{"unexpected character"}
+	errUnterminated error = &sentinel{"unterminated quoted-string"}
+	errNoValue      error = &sentinel{"parameter without a value"}
+	errExpectComma  error = &sentinel{"expected a comma between elements"}
+	errRepeated     error = &sentinel{"parameter repeated"}
 )
 
 // tchar per RFC 9110 §5.6.2.

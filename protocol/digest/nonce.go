@@ -41,6 +41,7 @@ type nonceSecret struct {
 }
 
 type nonceMAC struct {
+	_   incomparable
 	h   hash.Hash
 	in  [nonceBodyLen]byte
 	sum [sha256.Size]byte

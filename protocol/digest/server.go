@@ -133,25 +133,25 @@ func (s *Server) challenge(w http.ResponseWriter, stale, basic bool) {
 // Fixed errors, so a failing request allocates nothing for them and their
 // text can never carry what the client sent.
 var (
-	errManyHeaders   = &detailError{ErrMalformed, "several authorization headers"}
-	errMissing       = &detailError{ErrMalformed, "a required directive is missing"}
-	errNC            = &detailError{ErrMalformed, "nc is not 1 to 8 hex digits above zero"}
-	errScheme        = &detailError{ErrUnsupported, "authorization scheme"}
-	errNoQop         = &detailError{ErrUnsupported, "qop=auth is required"}
-	errQop           = &detailError{ErrUnsupported, "qop other than auth"}
-	errAlgorithm     = &detailError{ErrUnsupported, "algorithm not offered"}
-	errUserhash      = &detailError{ErrUnsupported, "userhash"}
-	errBasicRefused  = &detailError{ErrUnsupported, "basic is not allowed on this request"}
-	errRealm         = &detailError{ErrMismatch, "realm"}
-	errURI           = &detailError{ErrMismatch, "uri differs from the request-target"}
-	errOpaque        = &detailError{ErrMismatch, "opaque"}
-	errUnknownUser   = &detailError{ErrBadCredentials, "unknown user"}
-	errWrongResponse = &detailError{ErrBadCredentials, "response does not verify"}
-	errWrongPassword = &detailError{ErrBadCredentials, "password does not match"}
-	errNonceUnknown  = &detailError{ErrStale, "nonce not issued under a current secret"}
-	errNonceExpired  = &detailError{ErrStale, "nonce expired"}
-	errNonceFuture   = &detailError{ErrStale, "nonce issued in the future"}
-	errNonceDropped  = &detailError{ErrStale, "nonce dropped from the replay tracker"}
+	errManyHeaders   = &detailError{&ErrMalformed, "several authorization headers"}
+	errMissing       = &detailError{&ErrMalformed, "a required directive is missing"}
+	errNC            = &detailError{&ErrMalformed, "nc is not 1 to 8 hex digits above zero"}
+	errScheme        = &detailError{&ErrUnsupported, "authorization scheme"}
+	errNoQop         = &detailError{&ErrUnsupported, "qop=auth is required"}
+	errQop           = &detailError{&ErrUnsupported, "qop other than auth"}
+	errAlgorithm     = &detailError{&ErrUnsupported, "algorithm not offered"}
+	errUserhash      = &detailError{&ErrUnsupported, "userhash"}
+	errBasicRefused  = &detailError{&ErrUnsupported, "basic is not allowed on this request"}
+	errRealm         = &detailError{&ErrMismatch, "realm"}
+	errURI           = &detailError{&ErrMismatch, "uri differs from the request-target"}
+	errOpaque        = &detailError{&ErrMismatch, "opaque"}
+	errUnknownUser   = &detailError{&ErrBadCredentials, "unknown user"}
+	errWrongResponse = &detailError{&ErrBadCredentials, "response does not verify"}
+	errWrongPassword = &detailError{&ErrBadCredentials, "password does not match"}
+	errNonceUnknown  = &detailError{&ErrStale, "nonce not issued under a current secret"}
+	errNonceExpired  = &detailError{&ErrStale, "nonce expired"}
+	errNonceFuture   = &detailError{&ErrStale, "nonce issued in the future"}
+	errNonceDropped  = &detailError{&ErrStale, "nonce dropped from the replay tracker"}
 )
 
 // Authenticate checks the request's Authorization header. It returns the

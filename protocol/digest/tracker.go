@@ -38,6 +38,7 @@ type ncShard struct {
 }
 
 type ncEntry struct {
+	_          incomparable
 	key        nonceKey
 	issued     int64
 	nc         uint32 // highest accepted

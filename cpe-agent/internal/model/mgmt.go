@@ -107,6 +107,7 @@ func checkInformEvents(_ context.Context, _ Index, v string) error {
 // Identity is what the device says it is: from the build and the
 // configuration (flags), never from the ACS.
 type Identity struct {
+	_               incomparable
 	Manufacturer    string
 	ManufacturerOUI string // six uppercase hex digits
 	ModelName       string

@@ -21,6 +21,7 @@ const (
 
 // target is one thing a path names, with its concrete path.
 type target struct {
+	_    incomparable
 	n    *tnode
 	ix   Index
 	path string

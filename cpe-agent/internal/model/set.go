@@ -25,6 +25,7 @@ const ParameterKeyPath = "Device.ManagementServer.ParameterKey"
 
 // change is one validated parameter write.
 type change struct {
+	_       incomparable
 	tg      target
 	value   string
 	old     string
@@ -33,6 +34,7 @@ type change struct {
 
 // fired is what an operation must announce once the lock is released.
 type fired struct {
+	_           incomparable
 	path, value string
 	watched     bool // a value change to report (OnValueChange)
 	active      bool
@@ -60,11 +62,17 @@ func (t *Tree) SetParameterValues(ctx context.Context, list []cwmp.ParameterValu
 // ConnectionRequestURL), ParameterKey is untouched, and the changes are
 // reported to the ACS like any change it did not make.
 func (t *Tree) SetLocal(ctx context.Context, values map[string]string) error {
-	list := make([]cwmp.ParameterValueStruct, 0, len(values))
-	for name, v := range values {
-		list = append(list, cwmp.ParameterValueStruct{Name: name, Value: v})
+	// Names sorted as plain strings: sort.Slice over the structs would
+	// link a sort family and reflect's swapper for this one call.
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	sort.Strings(names)
+	list := make([]cwmp.ParameterValueStruct, len(names))
+	for i, name := range names {
+		list[i] = cwmp.ParameterValueStruct{Name: name, Value: values[name]}
+	}
 	t.mu.Lock()
 	_, fire, err := t.set(ctx, list, nil, byLocal)
 	t.mu.Unlock()

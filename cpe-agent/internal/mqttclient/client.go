@@ -112,7 +112,7 @@ func start(ctx context.Context, conn net.Conn, o Options) (*Client, error) {
 }
 
 func (c *Client) handshake() error {
-	p := packets.NewControlPacket(packets.Connect).(*packets.ConnectPacket)
+	p := &packets.ConnectPacket{FixedHeader: packets.FixedHeader{MessageType: packets.Connect}}
 	p.ProtocolName, p.ProtocolVersion = "MQTT", c.o.ProtocolLevel
 	if c.o.ProtocolLevel == 3 {
 		p.ProtocolName = "MQIsdp"
@@ -136,14 +136,14 @@ func (c *Client) handshake() error {
 	if err != nil {
 		return fmt.Errorf("waiting for CONNACK: %w", noEOF(err))
 	}
+	if f.kind != packets.Connack {
+		return protocolErr("%s instead of CONNACK", packetName(f.kind))
+	}
 	cp, err := decode(f)
 	if err != nil {
 		return err
 	}
-	ack, ok := cp.(*packets.ConnackPacket)
-	if !ok {
-		return protocolErr("%s instead of CONNACK", packetName(f.kind))
-	}
+	ack := cp.(*packets.ConnackPacket)
 	if ack.ReturnCode != packets.Accepted {
 		return &RefusedError{Code: ack.ReturnCode}
 	}
@@ -187,7 +187,7 @@ func (c *Client) Disconnect() error {
 		c.err = ErrClosed
 	}
 	c.mu.Unlock()
-	err := c.writeLocked(packets.NewControlPacket(packets.Disconnect))
+	err := c.writeLocked(&packets.DisconnectPacket{FixedHeader: packets.FixedHeader{MessageType: packets.Disconnect}})
 	if err == nil {
 		// Half-close and let the reader drain until the broker closes:
 		// closing with unread data would reset the connection and could

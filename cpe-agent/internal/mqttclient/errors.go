@@ -33,11 +33,22 @@ func (e *RefusedError) Error() string {
 	return fmt.Sprintf("broker refused the connection with unknown code %d", e.Code)
 }
 
+// Unwrap picks paho's error by a switch rather than from its ConnErrors
+// map: a map referenced is a map built at start-up, 1 KB of router code.
 func (e *RefusedError) Unwrap() error {
-	if e.Code == packets.Accepted || e.Code > packets.ErrRefusedNotAuthorised {
-		return nil
+	switch e.Code {
+	case packets.ErrRefusedBadProtocolVersion:
+		return packets.ErrorRefusedBadProtocolVersion
+	case packets.ErrRefusedIDRejected:
+		return packets.ErrorRefusedIDRejected
+	case packets.ErrRefusedServerUnavailable:
+		return packets.ErrorRefusedServerUnavailable
+	case packets.ErrRefusedBadUsernameOrPassword:
+		return packets.ErrorRefusedBadUsernameOrPassword
+	case packets.ErrRefusedNotAuthorised:
+		return packets.ErrorRefusedNotAuthorised
 	}
-	return packets.ConnErrors[e.Code]
+	return nil
 }
 
 func protocolErr(format string, args ...any) error {

@@ -32,7 +32,7 @@ func (c *Client) keepalive() {
 		next = sent - 1 + pt
 	} else if w, r := c.lastWrite.Load(), c.lastRead.Load(); now-w >= ka || now-r >= ka {
 		c.pingSent.Store(now + 1)
-		err := c.write(packets.NewControlPacket(packets.Pingreq))
+		err := c.write(&packets.PingreqPacket{FixedHeader: packets.FixedHeader{MessageType: packets.Pingreq}})
 		if errors.Is(err, ErrClosed) {
 			return // DISCONNECT went out: the reader is draining
 		}

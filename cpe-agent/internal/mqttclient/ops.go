@@ -19,7 +19,7 @@ func (c *Client) Publish(ctx context.Context, topic string, payload []byte, qos 
 	if topic == "" {
 		return errors.New("mqtt: publish needs a topic")
 	}
-	p := packets.NewControlPacket(packets.Publish).(*packets.PublishPacket)
+	p := &packets.PublishPacket{FixedHeader: packets.FixedHeader{MessageType: packets.Publish}}
 	p.TopicName, p.Payload, p.Qos, p.Retain = topic, payload, qos, retained
 	if qos == 0 {
 		return c.write(p)
@@ -37,7 +37,7 @@ func (c *Client) Subscribe(ctx context.Context, qos byte, filters ...string) ([]
 	if len(filters) == 0 {
 		return nil, nil
 	}
-	p := packets.NewControlPacket(packets.Subscribe).(*packets.SubscribePacket)
+	p := &packets.SubscribePacket{FixedHeader: packets.FixedHeader{MessageType: packets.Subscribe, Qos: 1}}
 	p.Topics = filters
 	p.Qoss = make([]byte, len(filters))
 	for i := range p.Qoss {
@@ -64,7 +64,7 @@ func (c *Client) Unsubscribe(ctx context.Context, filters ...string) error {
 	if len(filters) == 0 {
 		return nil
 	}
-	p := packets.NewControlPacket(packets.Unsubscribe).(*packets.UnsubscribePacket)
+	p := &packets.UnsubscribePacket{FixedHeader: packets.FixedHeader{MessageType: packets.Unsubscribe, Qos: 1}}
 	p.Topics = filters
 	ack, err := c.request(ctx, "UNSUBSCRIBE", func(id uint16) packets.ControlPacket { p.MessageID = id; return p })
 	if err != nil {

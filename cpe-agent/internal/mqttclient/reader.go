@@ -47,10 +47,39 @@ func (c *Client) readAll() error {
 	}
 }
 
-// decode turns a frame read whole into paho's packet.
+// decode turns a frame read whole into paho's packet. The fixed header is
+// already parsed (readFrame), and only what a broker may send a client is
+// built here: paho's ReadPacket and NewControlPacket switch over every
+// packet type and so link all fourteen, with their writers, readers and
+// String methods (about 5 KB of router code), though the client never
+// sees PUBREC, PUBREL or PUBCOMP (it publishes at QoS 1 at most).
+// f must have been read whole (f.raw set), as dispatch makes sure.
 func decode(f frame) (packets.ControlPacket, error) {
-	cp, err := packets.ReadPacket(bytes.NewReader(f.raw))
-	if err != nil {
+	fh := packets.FixedHeader{
+		MessageType:     f.kind,
+		Dup:             f.flags&0x08 != 0,
+		Qos:             (f.flags >> 1) & 0x03,
+		Retain:          f.flags&0x01 != 0,
+		RemainingLength: f.size,
+	}
+	var cp packets.ControlPacket
+	switch f.kind {
+	case packets.Connack:
+		cp = &packets.ConnackPacket{FixedHeader: fh}
+	case packets.Publish:
+		cp = &packets.PublishPacket{FixedHeader: fh}
+	case packets.Puback:
+		cp = &packets.PubackPacket{FixedHeader: fh}
+	case packets.Suback:
+		cp = &packets.SubackPacket{FixedHeader: fh}
+	case packets.Unsuback:
+		cp = &packets.UnsubackPacket{FixedHeader: fh}
+	case packets.Pingresp:
+		cp = &packets.PingrespPacket{FixedHeader: fh}
+	default:
+		return nil, protocolErr("unexpected %s from the broker", packetName(f.kind))
+	}
+	if err := cp.Unpack(bytes.NewBuffer(f.raw[len(f.raw)-f.size:])); err != nil {
 		return nil, protocolErr("%s: %v", packetName(f.kind), err)
 	}
 	return cp, nil
@@ -141,7 +170,7 @@ func checkInboundQoS(q byte) error {
 }
 
 func (c *Client) puback(id uint16) error {
-	ack := packets.NewControlPacket(packets.Puback).(*packets.PubackPacket)
+	ack := &packets.PubackPacket{FixedHeader: packets.FixedHeader{MessageType: packets.Puback}}
 	ack.MessageID = id
 	err := c.write(ack)
 	if errors.Is(err, ErrClosed) {

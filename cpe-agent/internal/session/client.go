@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,7 +130,7 @@ func (c *Client) ConnectionRequest() {
 // session raises by its own rules (BOOTSTRAP, BOOT, SCHEDULED, CONNECTION
 // REQUEST, TRANSFER COMPLETE and their "M" events) are refused.
 func (c *Client) AddEvent(code cwmp.EventCode, commandKey string) error {
-	if slices.Contains(sessionManaged, code) {
+	if listed(sessionManaged, code) {
 		return errorf("session: %q is raised by the session itself", code)
 	}
 	if code == "" || len(code) > 64 || len(commandKey) > 32 {

@@ -28,6 +28,7 @@ type cookieJar struct {
 }
 
 type jarEntry struct {
+	_           incomparable
 	key         string // jarKey of the host that set it
 	name, value string
 	quoted      bool

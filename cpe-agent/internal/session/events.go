@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"gatewarden/cpe-agent/internal/store"
@@ -89,7 +88,7 @@ func (c *Client) checkBoot(ctx context.Context) (newBoot bool, err error) {
 		}
 		var drop []uint64
 		for _, e := range queued {
-			if slices.Contains(discardedOnReboot, cwmp.EventCode(e.Code)) {
+			if listed(discardedOnReboot, cwmp.EventCode(e.Code)) {
 				drop = append(drop, e.Seq)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 // random, chosen once and kept while the interval stays the same, so
 // devices that boot together spread over the interval.
 type periodic struct {
+	_        incomparable
 	enabled  bool
 	interval int64 // seconds
 	ref      time.Time

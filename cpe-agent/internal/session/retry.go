@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -28,9 +27,15 @@ func retryWait(n uint32, m, k uint32, r float64) time.Duration {
 	if n > retryExponentCap {
 		n = retryExponentCap
 	}
+	// ratio^(n-1) by repeated multiplication: n is at most 10, and
+	// math.Pow would link 8 KB of soft-float code into the router for
+	// this one call.
 	ratio := float64(k) / 1000
-	lo := float64(m) * math.Pow(ratio, float64(n-1))
-	hi := float64(m) * math.Pow(ratio, float64(n))
+	lo := float64(m)
+	for range n - 1 {
+		lo *= ratio
+	}
+	hi := lo * ratio
 	secs := lo + r*(hi-lo)
 	if secs >= maxRetryWait.Seconds() {
 		return maxRetryWait

@@ -146,11 +146,11 @@ func (q *TransferQueue) checkURL(raw string) error {
 }
 
 func knownDownloadType(ft cwmp.FileType) bool {
-	return slices.Contains(downloadFileTypes, ft) || vendorFileType(string(ft))
+	return listed(downloadFileTypes, ft) || vendorFileType(string(ft))
 }
 
 func knownUploadType(ft cwmp.FileType) bool {
-	return slices.Contains(uploadFileTypes, ft) || uploadInstanceType(string(ft)) ||
+	return listed(uploadFileTypes, ft) || uploadInstanceType(string(ft)) ||
 		vendorFileType(string(ft))
 }
 
@@ -247,7 +247,7 @@ func resolveWindows(list []cwmp.TimeWindowStruct, received time.Time) ([]store.T
 		if i > 0 && w.WindowStart < prevEnd {
 			return nil, invalid("time windows overlap or are out of order")
 		}
-		if !slices.Contains(windowModes, w.WindowMode) && !vendorFileType(string(w.WindowMode)) {
+		if !listed(windowModes, w.WindowMode) && !vendorFileType(string(w.WindowMode)) {
 			return nil, invalid("unknown WindowMode %q", w.WindowMode)
 		}
 		if len(w.UserMessage) > 256 {

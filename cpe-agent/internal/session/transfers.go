@@ -37,6 +37,7 @@ type Transfers interface {
 // OwedTransfer is a finished transfer and the TransferComplete that
 // reports it.
 type OwedTransfer struct {
+	_  incomparable
 	ID uint64
 	// Method is the RPC that asked for it ("Download", "Upload",
 	// "ScheduleDownload"); its event is "M <Method>".

@@ -23,6 +23,7 @@ import (
 // (a fresh cnonce per session), and the URL, which a redirect changes for
 // the rest of the session but never in ManagementServer.URL.
 type conn struct {
+	_        incomparable
 	tr       *http.Transport
 	client   *http.Client
 	url      string

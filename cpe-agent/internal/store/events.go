@@ -9,6 +9,7 @@ import (
 // the order they were appended and gives each a sequence number that is
 // never reused; which ones to send, keep or drop is the session's policy.
 type Event struct {
+	_ incomparable
 	// Code is the EventCode: "1 BOOT", "M Reboot", "X 00D09E ...".
 	Code string `json:"code"`
 	// CommandKey is the request's key for "M <method>" events.

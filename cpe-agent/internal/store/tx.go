@@ -11,6 +11,7 @@ import (
 // Tx is one transaction. Its methods are valid only inside the function
 // given to Update or View; write methods fail in a View.
 type Tx struct {
+	_    incomparable
 	tx   *bolt.Tx
 	path string
 	// broken holds the error of a bbolt panic caught in a method; the

@@ -182,12 +182,31 @@ func (g *gen) faults(v12, v14 *etree.Document) error {
 		g.printf("\t%s FaultCode = %d // %s\n", faultNames[c], c, texts[c])
 	}
 	g.printf(")\n\n")
-	g.printf("// xsdText returns the schema's text for a documented code, else \"\".\n")
-	g.printf("func (c FaultCode) xsdText() string {\n\tswitch c {\n")
+	// The texts go into one array per thousand (8000 ACS, 9000 CPE),
+	// indexed from its base: a switch over every code was 1.7 KB of
+	// router code, the arrays are read-only data.
+	var bases []int
 	for _, c := range codes {
-		g.printf("\tcase %s:\n\t\treturn %q\n", faultNames[c], texts[c])
+		if b := c / 1000 * 1000; len(bases) == 0 || bases[len(bases)-1] != b {
+			bases = append(bases, b)
+		}
 	}
-	g.printf("\t}\n\treturn \"\"\n}\n\n")
+	g.printf("// xsdText returns the schema's text for a documented code, else \"\".\n")
+	g.printf("func (c FaultCode) xsdText() string {\n\tswitch {\n")
+	for _, b := range bases {
+		g.printf("\tcase c >= %d && c < %d+FaultCode(len(faultTexts%d)):\n\t\treturn faultTexts%d[c-%d]\n", b, b, b, b, b)
+	}
+	g.printf("\t}\n\treturn \"\"\n}\n")
+	for _, b := range bases {
+		g.printf("\nvar faultTexts%d = [...]string{\n", b)
+		for _, c := range codes {
+			if c/1000*1000 == b {
+				g.printf("\t%s - %d: %q,\n", faultNames[c], b, texts[c])
+			}
+		}
+		g.printf("}\n")
+	}
+	g.printf("\n")
 	return nil
 }
 
