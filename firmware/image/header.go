@@ -56,7 +56,7 @@ func (h HexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToStri
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (h *HexBytes) UnmarshalText(b []byte) error {
 	if hex.DecodedLen(len(b)) != len(h) {
-		return errorf("sha256 must be %d hex digits", 2*len(h))
+		return fmt.Errorf("sha256 must be %d hex digits", 2*len(h))
 	}
 	_, err := hex.Decode(h[:], b)
 	return err
@@ -87,29 +87,30 @@ func (h *Header) Validate() error {
 		return err
 	}
 	if len(h.Boards) == 0 {
-		return errorf("no compatible board listed")
+		return fmt.Errorf("no compatible board listed")
 	}
 	if len(h.Boards) > MaxBoards {
-		return errorf("%d boards listed, at most %d allowed", len(h.Boards), MaxBoards)
+		return fmt.Errorf("%d boards listed, at most %d allowed", len(h.Boards), MaxBoards)
 	}
-	seen := map[string]bool{}
-	for _, b := range h.Boards {
+	// Duplicates are found by scanning the earlier items rather than with
+	// maps: the lists are short (MaxBoards, MaxEntries), and map code is
+	// large in the router binary.
+	for i, b := range h.Boards {
 		if err := checkText("board", b, MaxBoardLen); err != nil {
 			return err
 		}
-		if seen[b] {
-			return errorf("board %q listed twice", b)
+		for _, o := range h.Boards[:i] {
+			if o == b {
+				return fmt.Errorf("board %q listed twice", b)
+			}
 		}
-		seen[b] = true
 	}
 	if len(h.Entries) == 0 {
-		return errorf("no payload entry")
+		return fmt.Errorf("no payload entry")
 	}
 	if len(h.Entries) > MaxEntries {
-		return errorf("%d payload entries, at most %d allowed", len(h.Entries), MaxEntries)
+		return fmt.Errorf("%d payload entries, at most %d allowed", len(h.Entries), MaxEntries)
 	}
-	names := map[string]bool{}
-	targets := map[string]bool{}
 	for i, e := range h.Entries {
 		if err := checkText(fmt.Sprintf("entry %d name", i), e.Name, MaxNameLen); err != nil {
 			return err
@@ -117,15 +118,18 @@ func (h *Header) Validate() error {
 		if err := checkText(fmt.Sprintf("entry %q target", e.Name), e.Target, MaxNameLen); err != nil {
 			return err
 		}
-		if names[e.Name] {
-			return errorf("entry name %q used twice", e.Name)
+		for j := range i {
+			if h.Entries[j].Name == e.Name {
+				return fmt.Errorf("entry name %q used twice", e.Name)
+			}
 		}
-		if targets[e.Target] {
-			return errorf("target %q written by two entries", e.Target)
+		for j := range i {
+			if h.Entries[j].Target == e.Target {
+				return fmt.Errorf("target %q written by two entries", e.Target)
+			}
 		}
-		names[e.Name], targets[e.Target] = true, true
 		if e.Size < 0 || e.Size > MaxEntrySize {
-			return errorf("entry %q size %d out of range", e.Name, e.Size)
+			return fmt.Errorf("entry %q size %d out of range", e.Name, e.Size)
 		}
 	}
 	return nil
@@ -135,23 +139,25 @@ func (h *Header) Validate() error {
 // TR-181 parameters and file names.
 func checkText(what, s string, max int) error {
 	if s == "" {
-		return errorf("%s is empty", what)
+		return fmt.Errorf("%s is empty", what)
 	}
 	if len(s) > max {
-		return errorf("%s is %d bytes, at most %d allowed", what, len(s), max)
+		return fmt.Errorf("%s is %d bytes, at most %d allowed", what, len(s), max)
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x21 || s[i] > 0x7e {
-			return errorf("%s %q has a character outside printable ASCII (no spaces)", what, s)
+			return fmt.Errorf("%s %q has a character outside printable ASCII (no spaces)", what, s)
 		}
 	}
 	return nil
 }
 
-// MarshalBinary encodes the header body (without the preamble).
-func (h *Header) MarshalBinary() ([]byte, error) {
+// encode encodes the header body (without the preamble). Not
+// MarshalBinary: the agent calls encoding.BinaryMarshaler (the hash
+// state), which would keep this packer-only code in its binary.
+func (h *Header) encode() ([]byte, error) {
 	if err := h.Validate(); err != nil {
-		return nil, errorf("invalid header: %w", err)
+		return nil, fmt.Errorf("invalid header: %w", err)
 	}
 	var b []byte
 	b = appendString(b, h.Version)
@@ -167,7 +173,7 @@ func (h *Header) MarshalBinary() ([]byte, error) {
 		b = append(b, e.SHA256[:]...)
 	}
 	if len(b) > MaxHeaderSize {
-		return nil, errorf("header is %d bytes, at most %d allowed", len(b), MaxHeaderSize)
+		return nil, fmt.Errorf("header is %d bytes, at most %d allowed", len(b), MaxHeaderSize)
 	}
 	return b, nil
 }
@@ -211,7 +217,7 @@ func ParseHeaderBody(b []byte) (*Header, error) {
 		return nil, d.err
 	}
 	if len(d.b) != 0 {
-		return nil, errorf("%d unexpected bytes at the end of the header", len(d.b))
+		return nil, fmt.Errorf("%d unexpected bytes at the end of the header", len(d.b))
 	}
 	if err := h.Validate(); err != nil {
 		return nil, err
@@ -227,7 +233,7 @@ type decoder struct {
 
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {
-		d.err = errorf("at header byte %d: %s", d.off, fmt.Sprintf(format, args...))
+		d.err = fmt.Errorf("at header byte %d: %s", d.off, fmt.Sprintf(format, args...))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 )
 
@@ -72,15 +73,15 @@ func ParsePublicKeys(data []byte) ([]ed25519.PublicKey, error) {
 			break
 		}
 		if block.Type != pemPublic {
-			return nil, errorf("pem block %d is %q, want %q (PKIX)", n, block.Type, pemPublic)
+			return nil, fmt.Errorf("pem block %d is %q, want %q (PKIX)", n, block.Type, pemPublic)
 		}
 		k, err := x509.ParsePKIXPublicKey(block.Bytes)
 		if err != nil {
-			return nil, errorf("pem block %d: %w", n, err)
+			return nil, fmt.Errorf("pem block %d: %w", n, err)
 		}
 		pub, ok := k.(ed25519.PublicKey)
 		if !ok {
-			return nil, errorf("pem block %d holds a %T key, want ed25519", n, k)
+			return nil, fmt.Errorf("pem block %d holds a %T key, want ed25519", n, k)
 		}
 		keys = append(keys, pub)
 	}
@@ -96,11 +97,11 @@ func LoadPublicKeys(paths ...string) ([]ed25519.PublicKey, error) {
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return nil, errorf("read public key: %w", err)
+			return nil, fmt.Errorf("read public key: %w", err)
 		}
 		keys, err := ParsePublicKeys(data)
 		if err != nil {
-			return nil, errorf("public key %s: %w", p, err)
+			return nil, fmt.Errorf("public key %s: %w", p, err)
 		}
 		all = append(all, keys...)
 	}
@@ -114,15 +115,15 @@ func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 		return nil, errors.New("no PEM block found")
 	}
 	if block.Type != pemPrivate {
-		return nil, errorf("pem block is %q, want %q (PKCS#8)", block.Type, pemPrivate)
+		return nil, fmt.Errorf("pem block is %q, want %q (PKCS#8)", block.Type, pemPrivate)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, errorf("parse private key: %w", err)
+		return nil, fmt.Errorf("parse private key: %w", err)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, errorf("private key is %T, want ed25519", k)
+		return nil, fmt.Errorf("private key is %T, want ed25519", k)
 	}
 	return priv, nil
 }
@@ -131,7 +132,7 @@ func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 func MarshalPrivateKey(priv ed25519.PrivateKey) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
-		return nil, errorf("encode private key: %w", err)
+		return nil, fmt.Errorf("encode private key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: pemPrivate, Bytes: der}), nil
 }
@@ -140,7 +141,7 @@ func MarshalPrivateKey(priv ed25519.PrivateKey) ([]byte, error) {
 func MarshalPublicKey(pub ed25519.PublicKey) ([]byte, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, errorf("encode public key: %w", err)
+		return nil, fmt.Errorf("encode public key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: pemPublic, Bytes: der}), nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"io"
 )
 
@@ -23,7 +24,7 @@ func EntryFrom(name, target string, r io.Reader) (Entry, error) {
 	h := sha256.New()
 	n, err := io.Copy(h, r)
 	if err != nil {
-		return Entry{}, errorf("hash payload %q: %w", name, err)
+		return Entry{}, fmt.Errorf("hash payload %q: %w", name, err)
 	}
 	e := Entry{Name: name, Target: target, Size: n}
 	copy(e.SHA256[:], h.Sum(nil))
@@ -33,7 +34,7 @@ func EntryFrom(name, target string, r io.Reader) (Entry, error) {
 // encodeHead returns preamble, header body and signature block; key nil
 // leaves the package unsigned (for signing elsewhere with Sign).
 func encodeHead(h *Header, key ed25519.PrivateKey) ([]byte, error) {
-	body, err := h.MarshalBinary()
+	body, err := h.encode()
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,7 @@ func encodeHead(h *Header, key ed25519.PrivateKey) ([]byte, error) {
 	}
 	pub, ok := key.Public().(ed25519.PublicKey)
 	if !ok || len(key) != ed25519.PrivateKeySize {
-		return nil, errorf("signing key is not a valid ed25519 key")
+		return nil, fmt.Errorf("signing key is not a valid ed25519 key")
 	}
 	id := KeyIDOf(pub)
 	sig := ed25519.Sign(key, b)
@@ -62,11 +63,11 @@ func encodeHead(h *Header, key ed25519.PrivateKey) ([]byte, error) {
 // between hashing and packing fails instead of producing a bad package.
 func Pack(w io.Writer, h *Header, payloads []io.Reader, key ed25519.PrivateKey) error {
 	if len(payloads) != len(h.Entries) {
-		return errorf("pack: %d payloads for %d entries", len(payloads), len(h.Entries))
+		return fmt.Errorf("pack: %d payloads for %d entries", len(payloads), len(h.Entries))
 	}
 	head, err := encodeHead(h, key)
 	if err != nil {
-		return errorf("pack: %w", err)
+		return fmt.Errorf("pack: %w", err)
 	}
 	return emit(w, head, io.MultiReader(payloads...), key)
 }
@@ -80,7 +81,7 @@ func Sign(w io.Writer, r io.Reader, key ed25519.PrivateKey) (*Header, error) {
 	}
 	head, err := encodeHead(h, key)
 	if err != nil {
-		return nil, errorf("sign: %w", err)
+		return nil, fmt.Errorf("sign: %w", err)
 	}
 	return h, emit(w, head, r, key)
 }
@@ -95,13 +96,13 @@ func emit(w io.Writer, head []byte, payload io.Reader, key ed25519.PrivateKey) e
 		v = newUnsignedChecker()
 	}
 	if _, err := w.Write(head); err != nil {
-		return errorf("write header: %w", err)
+		return fmt.Errorf("write header: %w", err)
 	}
 	if _, err := v.Write(head); err != nil {
 		return err
 	}
 	if _, err := io.Copy(io.MultiWriter(v, w), payload); err != nil {
-		return errorf("write payload: %w", err)
+		return fmt.Errorf("write payload: %w", err)
 	}
 	return v.Close()
 }
@@ -153,5 +154,5 @@ func headReadErr(err error, off int64) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return newError(ErrTruncated, off, "input ends inside the header")
 	}
-	return errorf("read package header: %w", err)
+	return fmt.Errorf("read package header: %w", err)
 }

@@ -258,7 +258,7 @@ func Verify(r io.Reader, keys *Keyring, board string) (*Header, error) {
 			break
 		}
 		if rerr != nil {
-			return nil, errorf("read package at byte %d: %w", v.off, rerr)
+			return nil, fmt.Errorf("read package at byte %d: %w", v.off, rerr)
 		}
 	}
 	if err := v.Close(); err != nil {
@@ -274,14 +274,14 @@ const stateVersion = 1
 // power cut without re-reading what was already written.
 func (v *Verifier) MarshalBinary() ([]byte, error) {
 	if v.err != nil {
-		return nil, errorf("verifier failed, nothing to save: %w", v.err)
+		return nil, fmt.Errorf("verifier failed, nothing to save: %w", v.err)
 	}
 	if v.header == nil {
 		return nil, errors.New("verifier has not checked a header yet")
 	}
 	hs, err := v.h.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
-		return nil, errorf("save hash state: %w", err)
+		return nil, fmt.Errorf("save hash state: %w", err)
 	}
 	b := make([]byte, 0, 1+4+len(v.raw)+8+2+8+2+len(hs))
 	b = append(b, stateVersion)
@@ -302,15 +302,15 @@ func (v *Verifier) MarshalBinary() ([]byte, error) {
 func (v *Verifier) UnmarshalBinary(b []byte) error {
 	d := decoder{b: b}
 	if ver := d.take(1, "state version"); d.err == nil && ver[0] != stateVersion {
-		return errorf("verifier state version %d unknown", ver[0])
+		return fmt.Errorf("verifier state version %d unknown", ver[0])
 	}
 	rl := d.take(4, "header length")
 	if d.err != nil {
-		return errorf("verifier state: %w", d.err)
+		return fmt.Errorf("verifier state: %w", d.err)
 	}
 	n := binary.BigEndian.Uint32(rl)
 	if n < PreambleSize+SignatureSize || n > PreambleSize+MaxHeaderSize+SignatureSize {
-		return errorf("verifier state: header length %d out of range", n)
+		return fmt.Errorf("verifier state: header length %d out of range", n)
 	}
 	raw := d.take(int(n), "header")
 	off := int64(d.u64("offset"))
@@ -318,7 +318,7 @@ func (v *Verifier) UnmarshalBinary(b []byte) error {
 	entryOff := int64(d.u64("entry offset"))
 	hs := d.take(int(d.u16("hash length")), "hash state")
 	if d.err != nil {
-		return errorf("verifier state: %w", d.err)
+		return fmt.Errorf("verifier state: %w", d.err)
 	}
 	if len(d.b) != 0 {
 		return errors.New("verifier state: trailing bytes")
@@ -328,22 +328,22 @@ func (v *Verifier) UnmarshalBinary(b []byte) error {
 	}
 	h, signer, err := verifyHead(raw, v.keys, v.board)
 	if err != nil {
-		return errorf("verifier state: %w", err)
+		return fmt.Errorf("verifier state: %w", err)
 	}
 	if entry > len(h.Entries) || entryOff < 0 ||
 		(entry < len(h.Entries) && entryOff >= h.Entries[entry].Size) || (entry == len(h.Entries) && entryOff != 0) {
-		return errorf("verifier state: position entry %d offset %d outside the payloads", entry, entryOff)
+		return fmt.Errorf("verifier state: position entry %d offset %d outside the payloads", entry, entryOff)
 	}
 	var want int64 = int64(len(raw)) + entryOff
 	for i := 0; i < entry; i++ {
 		want += h.Entries[i].Size
 	}
 	if off != want {
-		return errorf("verifier state: offset %d does not match entry %d offset %d", off, entry, entryOff)
+		return fmt.Errorf("verifier state: offset %d does not match entry %d offset %d", off, entry, entryOff)
 	}
 	hh := sha256.New()
 	if err := hh.(encoding.BinaryUnmarshaler).UnmarshalBinary(hs); err != nil {
-		return errorf("verifier state hash: %w", err)
+		return fmt.Errorf("verifier state hash: %w", err)
 	}
 	*v = Verifier{keys: v.keys, board: v.board, sink: v.sink, raw: append([]byte(nil), raw...), need: len(raw),
 		header: h, signer: signer, off: off, entry: entry, entryOff: entryOff, h: hh, done: entry == len(h.Entries)}

@@ -3,6 +3,7 @@ package slot
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -19,14 +20,14 @@ type Runner interface {
 type ExecRunner struct{}
 
 // Run implements Runner.
-func (ExecRunner) Run(ctx context.Context, stdin io.Reader, name string, args ...string) ([]byte, error) {
+func (*ExecRunner) Run(ctx context.Context, stdin io.Reader, name string, args ...string) ([]byte, error) {
 	var out, errb bytes.Buffer
 	if err := Exec(ctx, stdin, &out, &errb, name, args...); err != nil {
 		msg := strings.TrimSpace(errb.String())
 		if len(msg) > 200 {
 			msg = msg[:200]
 		}
-		return nil, errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, msg)
+		return nil, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, msg)
 	}
 	return out.Bytes(), nil
 }

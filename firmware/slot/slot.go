@@ -11,6 +11,7 @@ package slot
 
 import (
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -112,10 +113,10 @@ func validTarget(s string) bool {
 
 func checkTarget(s Name, target string) error {
 	if !s.Valid() {
-		return errorf("slot: %q is not a slot (a or b)", s)
+		return fmt.Errorf("slot: %q is not a slot (a or b)", s)
 	}
 	if !validTarget(target) {
-		return errorf("%w %q (lowercase letters, digits, _ and -)", ErrUnknownTarget, target)
+		return fmt.Errorf("%w %q (lowercase letters, digits, _ and -)", ErrUnknownTarget, target)
 	}
 	return nil
 }

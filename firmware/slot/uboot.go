@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +59,7 @@ var _ Slots = (*UBoot)(nil)
 // NewUBoot returns the U-Boot backend.
 func NewUBoot(opts UBootOptions) *UBoot {
 	if opts.Runner == nil {
-		opts.Runner = ExecRunner{}
+		opts.Runner = &ExecRunner{}
 	}
 	if opts.SysRoot == "" {
 		opts.SysRoot = "/sys"
@@ -86,10 +86,10 @@ func (u *UBoot) ctx() (context.Context, context.CancelFunc) {
 // env reads the whole environment (fw_printenv prints name=value lines).
 func (u *UBoot) env() (map[string]string, error) {
 	ctx, cancel := u.ctx()
-	defer cancel()
 	out, err := u.opts.Runner.Run(ctx, nil, "fw_printenv")
+	cancel() // by hand: a defer costs ~150 bytes of router code
 	if err != nil {
-		return nil, errorf("slot: reading the boot environment: %w", err)
+		return nil, fmt.Errorf("slot: reading the boot environment: %w", err)
 	}
 	return parseEnv(out), nil
 }
@@ -109,29 +109,28 @@ func parseEnv(out []byte) map[string]string {
 }
 
 // setEnv writes several variables in one fw_setenv call (its script mode
-// writes the redundant environment once: all or nothing). An empty value
-// deletes the variable.
-func (u *UBoot) setEnv(vars map[string]string) error {
-	names := make([]string, 0, len(vars))
-	for n := range vars {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+// writes the redundant environment once: all or nothing). kv alternates
+// names and values, names in sorted order (the script's order); an empty
+// value deletes the variable. (Pairs, not a map: a map literal compiles
+// to an assignment call per entry at every caller.)
+func (u *UBoot) setEnv(kv ...string) error {
 	var script strings.Builder
-	for _, n := range names {
-		if strings.ContainsAny(vars[n], "\n\r") {
-			return errorf("slot: value of %s has a line break", n)
+	for i := 0; i+1 < len(kv); i += 2 {
+		n, v := kv[i], kv[i+1]
+		if strings.ContainsAny(v, "\n\r") {
+			return fmt.Errorf("slot: value of %s has a line break", n)
 		}
 		script.WriteString(n)
-		if vars[n] != "" {
-			script.WriteString(" " + vars[n])
+		if v != "" {
+			script.WriteString(" " + v)
 		}
 		script.WriteByte('\n')
 	}
 	ctx, cancel := u.ctx()
-	defer cancel()
-	if _, err := u.opts.Runner.Run(ctx, strings.NewReader(script.String()), "fw_setenv", "-s", "-"); err != nil {
-		return errorf("slot: writing the boot environment: %w", err)
+	_, err := u.opts.Runner.Run(ctx, strings.NewReader(script.String()), "fw_setenv", "-s", "-")
+	cancel()
+	if err != nil {
+		return fmt.Errorf("slot: writing the boot environment: %w", err)
 	}
 	return nil
 }
@@ -152,7 +151,7 @@ func (u *UBoot) Booted() (Name, error) {
 	}
 	s := Name(env[envBootSlot])
 	if !s.Valid() {
-		return "", errorf("slot: %s=%q in the boot environment is not a or b", envBootSlot, env[envBootSlot])
+		return "", fmt.Errorf("slot: %s=%q in the boot environment is not a or b", envBootSlot, env[envBootSlot])
 	}
 	return s, nil
 }
@@ -194,10 +193,8 @@ func (u *UBoot) MarkBad(s Name) error {
 	if s == booted || !s.Valid() {
 		return ErrBootedSlot
 	}
-	return u.setEnv(map[string]string{
-		envState(s): string(StateBad), envVersion(s): "",
-		envBootSlot: string(booted), envUpgrade: "0", envBootCount: "0",
-	})
+	return u.setEnv(envBootCount, "0", envBootSlot, string(booted),
+		envState(s), string(StateBad), envVersion(s), "", envUpgrade, "0")
 }
 
 // MarkBootOnce implements Slots.
@@ -209,11 +206,9 @@ func (u *UBoot) MarkBootOnce(s Name, version string) error {
 	if s == booted || !s.Valid() {
 		return ErrBootedSlot
 	}
-	return u.setEnv(map[string]string{
-		envState(s): string(StateTrying), envVersion(s): version,
-		envBootSlot: string(s), envUpgrade: "1", envBootCount: "0",
-		envBootLimit: strconv.Itoa(u.opts.BootLimit),
-	})
+	return u.setEnv(envBootCount, "0", envBootLimit, strconv.Itoa(u.opts.BootLimit),
+		envBootSlot, string(s), envState(s), string(StateTrying), envVersion(s), version,
+		envUpgrade, "1")
 }
 
 // MarkGood implements Slots.
@@ -222,9 +217,8 @@ func (u *UBoot) MarkGood() error {
 	if err != nil {
 		return err
 	}
-	return u.setEnv(map[string]string{
-		envState(booted): string(StateGood), envBootSlot: string(booted), envUpgrade: "0", envBootCount: "0",
-	})
+	return u.setEnv(envBootCount, "0", envBootSlot, string(booted),
+		envState(booted), string(StateGood), envUpgrade, "0")
 }
 
 // BootCount implements Slots.
@@ -238,7 +232,7 @@ func (u *UBoot) BootCount() (int, error) {
 	}
 	n, err := strconv.Atoi(env[envBootCount])
 	if err != nil {
-		return 0, errorf("slot: %s=%q is not a number", envBootCount, env[envBootCount])
+		return 0, fmt.Errorf("slot: %s=%q is not a number", envBootCount, env[envBootCount])
 	}
 	return n, nil
 }
@@ -247,7 +241,7 @@ func (u *UBoot) BootCount() (int, error) {
 func (u *UBoot) volumeDevice(name string) (string, error) {
 	matches, err := filepath.Glob(filepath.Join(u.opts.SysRoot, "class", "ubi", "ubi*_*", "name"))
 	if err != nil {
-		return "", errorf("slot: %w", err)
+		return "", fmt.Errorf("slot: %w", err)
 	}
 	for _, m := range matches {
 		b, err := os.ReadFile(m)
@@ -258,7 +252,7 @@ func (u *UBoot) volumeDevice(name string) (string, error) {
 			return filepath.Join(u.opts.DevRoot, filepath.Base(filepath.Dir(m))), nil
 		}
 	}
-	return "", errorf("%w: no UBI volume named %q", ErrUnknownTarget, name)
+	return "", fmt.Errorf("%w: no UBI volume named %q", ErrUnknownTarget, name)
 }
 
 // OpenTarget implements Slots: the payload streams into ubiupdatevol,
@@ -284,7 +278,7 @@ func (u *UBoot) OpenTarget(s Name, target string, size, off int64) (Writer, erro
 		return nil, err
 	}
 	if st := env[envState(s)]; st != "" && st != string(StateBad) {
-		return nil, errorf("slot: %s is %s; mark it bad before writing", s, st)
+		return nil, fmt.Errorf("slot: %s is %s; mark it bad before writing", s, st)
 	}
 	dev, err := u.volumeDevice(target + "_" + string(s))
 	if err != nil {
@@ -313,12 +307,12 @@ type ubiWriter struct {
 
 func (w *ubiWriter) Write(p []byte) (int, error) {
 	if w.n+int64(len(p)) > w.size {
-		return 0, errorf("slot: payload longer than the %d bytes announced", w.size)
+		return 0, fmt.Errorf("slot: payload longer than the %d bytes announced", w.size)
 	}
 	n, err := w.pw.Write(p)
 	w.n += int64(n)
 	if err != nil {
-		return n, errorf("slot: ubiupdatevol: %w", err)
+		return n, fmt.Errorf("slot: ubiupdatevol: %w", err)
 	}
 	return n, nil
 }
@@ -337,10 +331,10 @@ func (w *ubiWriter) Close() error {
 	w.pw.Close()
 	w.err = <-w.done
 	if w.err == nil && w.n != w.size {
-		w.err = errorf("slot: volume got %d of %d bytes", w.n, w.size)
+		w.err = fmt.Errorf("slot: volume got %d of %d bytes", w.n, w.size)
 	}
 	if w.err != nil {
-		w.err = errorf("slot: ubiupdatevol: %w", w.err)
+		w.err = fmt.Errorf("slot: ubiupdatevol: %w", w.err)
 	}
 	return w.err
 }

@@ -129,13 +129,13 @@ func (e *Engine) Bind(r *model.Registry) {
 			if err != nil {
 				return zero, nil
 			}
+			v := zero
 			e.mu.Lock()
-			defer e.mu.Unlock()
-			h := e.tests[KindTrace].hops
-			if n < 1 || n > len(h) {
-				return zero, nil
+			if h := e.tests[KindTrace].hops; n >= 1 && n <= len(h) {
+				v = hopParams(h[n-1])[name]
 			}
-			return hopParams(h[n-1])[name], nil
+			e.mu.Unlock()
+			return v, nil
 		}))
 	}
 }
@@ -153,17 +153,19 @@ func (e *Engine) checkInterface(ctx context.Context, _ model.Index, v string) er
 
 func (e *Engine) input(k Kind, name string) string {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.tests[k].inputs[name]
+	v := e.tests[k].inputs[name]
+	e.mu.Unlock()
+	return v
 }
 
 func (e *Engine) result(k Kind, name, zero string) string {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if v, ok := e.tests[k].results[name]; ok {
-		return v
+	v, ok := e.tests[k].results[name]
+	e.mu.Unlock()
+	if !ok {
+		v = zero
 	}
-	return zero
+	return v
 }
 
 // zeroValue is what a result reads before any test: 0, false, the

@@ -3,6 +3,7 @@ package diag
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 )
 
 // ICMP message types this package sends or interprets, for IPv4 (RFC 792)
@@ -127,10 +128,10 @@ func quotedPayload(v6 bool, b []byte) ([]byte, error) {
 			return nil, errShortICMP
 		}
 		if b[0]>>4 != 6 {
-			return nil, errorf("diag: quoted packet is IPv%d, want IPv6", b[0]>>4)
+			return nil, fmt.Errorf("diag: quoted packet is IPv%d, want IPv6", b[0]>>4)
 		}
 		if b[6] != 58 { // next header: ICMPv6 (extension headers are not expected on our probes)
-			return nil, errorf("diag: quoted packet carries protocol %d, not ICMPv6", b[6])
+			return nil, fmt.Errorf("diag: quoted packet carries protocol %d, not ICMPv6", b[6])
 		}
 		return b[hdr : hdr+8], nil
 	}
@@ -138,14 +139,14 @@ func quotedPayload(v6 bool, b []byte) ([]byte, error) {
 		return nil, errShortICMP
 	}
 	if b[0]>>4 != 4 {
-		return nil, errorf("diag: quoted packet is IPv%d, want IPv4", b[0]>>4)
+		return nil, fmt.Errorf("diag: quoted packet is IPv%d, want IPv4", b[0]>>4)
 	}
 	ihl := int(b[0]&0x0f) * 4
 	if ihl < 20 || len(b) < ihl+8 {
 		return nil, errShortICMP
 	}
 	if b[9] != 1 {
-		return nil, errorf("diag: quoted packet carries protocol %d, not ICMP", b[9])
+		return nil, fmt.Errorf("diag: quoted packet carries protocol %d, not ICMP", b[9])
 	}
 	return b[ihl : ihl+8], nil
 }

@@ -3,6 +3,7 @@ package diag
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -35,7 +36,7 @@ type PingResult struct {
 // Errors are *Error values naming the DiagnosticsState to report.
 func Ping(ctx context.Context, spec PingSpec) (PingResult, error) {
 	if spec.Count <= 0 || spec.Timeout <= 0 || spec.Size < 0 || spec.Size > 65507 {
-		return PingResult{}, &Error{State: StateOther, Err: errorf("bad ping parameters: count %d, timeout %v, size %d", spec.Count, spec.Timeout, spec.Size)}
+		return PingResult{}, &Error{State: StateOther, Err: fmt.Errorf("bad ping parameters: count %d, timeout %v, size %d", spec.Count, spec.Timeout, spec.Size)}
 	}
 	if spec.Interval <= 0 {
 		spec.Interval = time.Second
@@ -96,7 +97,7 @@ func (p probe) exchange(ctx context.Context, e echo, buf []byte, timeout time.Du
 	}
 	err = c.pc.SetReadDeadline(sent.Add(timeout))
 	if err != nil {
-		err = errorf("diag: read deadline: %w", err)
+		err = fmt.Errorf("diag: read deadline: %w", err)
 	}
 	for err == nil {
 		n, addr, rerr := c.pc.ReadFrom(buf)
@@ -104,7 +105,7 @@ func (p probe) exchange(ctx context.Context, e echo, buf []byte, timeout time.Du
 			return nil, reply{}, 0, false, nil
 		}
 		if rerr != nil {
-			err = errorf("diag: reading ICMP: %w", rerr)
+			err = fmt.Errorf("diag: reading ICMP: %w", rerr)
 			break
 		}
 		got, perr := parseReply(c.v6, buf[:n])

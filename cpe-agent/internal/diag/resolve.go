@@ -57,7 +57,7 @@ func resolve(ctx context.Context, host, proto string) (net.IP, error) {
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
 		if !familyFits(a, proto) {
-			return nil, &Error{State: stateNoResolve, Err: errorf("%s is not an %s address", host, proto)}
+			return nil, &Error{State: stateNoResolve, Err: fmt.Errorf("%s is not an %s address", host, proto)}
 		}
 		return net.IP(a.Unmap().AsSlice()), nil
 	}
@@ -70,7 +70,7 @@ func resolve(ctx context.Context, host, proto string) (net.IP, error) {
 			return net.IP(a.Unmap().AsSlice()), nil
 		}
 	}
-	return nil, &Error{State: stateNoResolve, Err: errorf("%s has no %s address", host, proto)}
+	return nil, &Error{State: stateNoResolve, Err: fmt.Errorf("%s has no %s address", host, proto)}
 }
 
 func familyFits(a netip.Addr, proto string) bool {
@@ -90,8 +90,9 @@ func sourceFor(dst net.IP) (net.IP, error) {
 	if err != nil {
 		return nil, &Error{State: stateNoRoute, Err: err}
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).IP, nil
+	ip := c.LocalAddr().(*net.UDPAddr).IP
+	c.Close()
+	return ip, nil
 }
 
 // probe is an ICMP socket aimed at a resolved destination.

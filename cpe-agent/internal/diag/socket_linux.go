@@ -3,6 +3,7 @@
 package diag
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -34,7 +35,7 @@ func openICMP(v6, needErrors bool) (*icmpConn, error) {
 		return &icmpConn{pc: pc, v6: v6, raw: true}, nil
 	}
 	if needErrors {
-		return nil, errorf("diag: raw ICMP socket (needs CAP_NET_RAW): %w", rawErr)
+		return nil, fmt.Errorf("diag: raw ICMP socket (needs CAP_NET_RAW): %w", rawErr)
 	}
 	family, proto := syscall.AF_INET, syscall.IPPROTO_ICMP
 	if v6 {
@@ -42,13 +43,13 @@ func openICMP(v6, needErrors bool) (*icmpConn, error) {
 	}
 	fd, err := syscall.Socket(family, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, proto)
 	if err != nil {
-		return nil, errorf("diag: no ICMP socket: raw: %v; ping socket: %w", rawErr, err)
+		return nil, fmt.Errorf("diag: no ICMP socket: raw: %v; ping socket: %w", rawErr, err)
 	}
 	f := os.NewFile(uintptr(fd), "icmp")
 	pc, err = net.FilePacketConn(f)
 	f.Close()
 	if err != nil {
-		return nil, errorf("diag: ping socket: %w", err)
+		return nil, fmt.Errorf("diag: ping socket: %w", err)
 	}
 	return &icmpConn{pc: pc, v6: v6}, nil
 }
@@ -112,18 +113,18 @@ func (c *icmpConn) setsockopt(level, opt, v int) error {
 func (c *icmpConn) control(what string, fn func(fd int) error) error {
 	sc, ok := c.pc.(syscall.Conn)
 	if !ok {
-		return errorf("diag: socket has no descriptor")
+		return fmt.Errorf("diag: socket has no descriptor")
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return errorf("diag: socket: %w", err)
+		return fmt.Errorf("diag: socket: %w", err)
 	}
 	var serr error
 	if err := rc.Control(func(fd uintptr) { serr = fn(int(fd)) }); err != nil {
-		return errorf("diag: socket: %w", err)
+		return fmt.Errorf("diag: socket: %w", err)
 	}
 	if serr != nil {
-		return errorf("diag: %s: %w", what, serr)
+		return fmt.Errorf("diag: %s: %w", what, serr)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package diag
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"time"
@@ -42,7 +43,7 @@ type TraceResult struct {
 // needs a raw socket: the Time Exceeded answers reach only those.
 func TraceRoute(ctx context.Context, spec TraceSpec) (TraceResult, error) {
 	if spec.Tries < 1 || spec.Tries > 3 || spec.Timeout <= 0 || spec.MaxHops < 1 || spec.MaxHops > 64 || spec.Size < 0 || spec.Size > 65507 {
-		return TraceResult{}, &Error{State: StateOther, Err: errorf("bad traceroute parameters: tries %d, timeout %v, max hops %d, size %d", spec.Tries, spec.Timeout, spec.MaxHops, spec.Size)}
+		return TraceResult{}, &Error{State: StateOther, Err: fmt.Errorf("bad traceroute parameters: tries %d, timeout %v, max hops %d, size %d", spec.Tries, spec.Timeout, spec.MaxHops, spec.Size)}
 	}
 	pr, err := openProbe(ctx, spec.Host, spec.Proto, spec.DSCP, spec.Device, true)
 	res := TraceResult{Address: pr.dst, Source: pr.src}
@@ -87,10 +88,10 @@ func TraceRoute(ctx context.Context, spec TraceSpec) (TraceResult, error) {
 			return res, nil
 		}
 		if stopped {
-			return res, &Error{State: stateNoRoute, Err: errorf("%s answered unreachable (code %d)", hop.Address, hop.ErrorCode)}
+			return res, &Error{State: stateNoRoute, Err: fmt.Errorf("%s answered unreachable (code %d)", hop.Address, hop.ErrorCode)}
 		}
 	}
-	return res, &Error{State: stateMaxHops, Err: errorf("%s not reached within %d hops", dst, spec.MaxHops)}
+	return res, &Error{State: stateMaxHops, Err: fmt.Errorf("%s not reached within %d hops", dst, spec.MaxHops)}
 }
 
 func mean(ds []time.Duration) time.Duration {

@@ -308,7 +308,7 @@ func (r *crashRun) afterKill(k int) {
 	}
 	r.wantRange = ""
 	entry, synced := 0, int64(0)
-	if p, err := loadProgress(trs[0]); err == nil && len(p.Verifier) > 0 {
+	if p, err := loadProgress(&trs[0]); err == nil && len(p.Verifier) > 0 {
 		v := image.NewVerifier(image.NewKeyring(testPub()), testBoard, nil)
 		if err := v.UnmarshalBinary(p.Verifier); err != nil {
 			r.t.Fatalf("after kill %d: checkpoint unusable: %v", k, err)

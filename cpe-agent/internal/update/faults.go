@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"gatewarden/firmware/image"
 	"gatewarden/protocol/cwmp"
@@ -18,7 +19,7 @@ type failure struct {
 	msg  string
 }
 
-func (f *failure) Error() string { return fmt.Sprintf("%d %s", f.code, f.msg) }
+func (f *failure) Error() string { return strconv.FormatUint(uint64(f.code), 10) + " " + f.msg }
 
 // Out of line: an error constructor inlined at each of its callers copies
 // the Sprintf call and the allocation into every one.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -42,7 +43,7 @@ func (e *transient) Unwrap() error { return e.err }
 // (RootCAs or the system roots), HTTP Digest or Basic with the transfer's
 // credentials when the server asks, no compression (byte ranges must
 // address the file itself), and no redirect from https to http.
-func (u *Updater) httpClient(t store.Transfer) *http.Client {
+func (u *Updater) httpClient(t *store.Transfer) *http.Client {
 	tr := &http.Transport{
 		Proxy:                 nil,
 		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -71,7 +72,7 @@ func (u *Updater) httpClient(t store.Transfer) *http.Client {
 // download fetches t.URL into dst, resuming with Range requests after a
 // dropped connection, with up to Retries further attempts spaced by a
 // doubling wait. etag pins the file across attempts and restarts.
-func (u *Updater) download(ctx context.Context, t store.Transfer, etag *string, dst sink) error {
+func (u *Updater) download(ctx context.Context, t *store.Transfer, etag *string, dst sink) error {
 	client := u.httpClient(t)
 	defer client.CloseIdleConnections()
 	wait := u.opts.RetryWait
@@ -108,7 +109,7 @@ func (u *Updater) download(ctx context.Context, t store.Transfer, etag *string, 
 // retries is how many further attempts a download gets: a
 // ScheduleDownload window's MaxRetries when it sets one (-1 leaves it to
 // the device), else Options.Retries.
-func (u *Updater) retries(t store.Transfer) int {
+func (u *Updater) retries(t *store.Transfer) int {
 	now := u.clk.Now()
 	for _, w := range t.Windows {
 		if !now.Before(w.Start) && now.Before(w.End) && w.MaxRetries >= 0 {
@@ -119,7 +120,7 @@ func (u *Updater) retries(t store.Transfer) int {
 }
 
 // fetchOnce is one HTTP request, from dst.Offset() on.
-func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store.Transfer, etag *string, dst sink) error {
+func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t *store.Transfer, etag *string, dst sink) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	off := dst.Offset()
@@ -145,7 +146,7 @@ func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store
 		if isTLSTrust(err) {
 			return fail(cwmp.FaultTransferServerAuthFailure, "file server certificate not trusted: %v", redactErr(err, t.URL))
 		}
-		return &transient{code: cwmp.FaultFileServerUnreachable, err: errorf("cannot reach the file server: %w", redactErr(err, t.URL))}
+		return &transient{code: cwmp.FaultFileServerUnreachable, err: fmt.Errorf("cannot reach the file server: %w", redactErr(err, t.URL))}
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -155,7 +156,7 @@ func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store
 			if err := dst.Restart(); err != nil {
 				return err
 			}
-			return &transient{code: cwmp.FaultDownloadIncomplete, err: errorf("server sent range %q for offset %d", resp.Header.Get("Content-Range"), off)}
+			return &transient{code: cwmp.FaultDownloadIncomplete, err: fmt.Errorf("server sent range %q for offset %d", resp.Header.Get("Content-Range"), off)}
 		}
 	case http.StatusOK:
 		if off > 0 {
@@ -176,7 +177,7 @@ func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store
 		return fail(cwmp.FaultFileAccessFailure, "file server has no such file: %s", resp.Status)
 	default:
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-			return &transient{code: cwmp.FaultFileAccessFailure, err: errorf("file server answered %s", resp.Status)}
+			return &transient{code: cwmp.FaultFileAccessFailure, err: fmt.Errorf("file server answered %s", resp.Status)}
 		}
 		return fail(cwmp.FaultFileAccessFailure, "file server answered %s", resp.Status)
 	}
@@ -199,7 +200,7 @@ func (u *Updater) fetchOnce(parent context.Context, client *http.Client, t store
 			if parent.Err() != nil {
 				return parent.Err()
 			}
-			return &transient{code: cwmp.FaultDownloadIncomplete, err: errorf("connection dropped at byte %d: %w", dst.Offset(), redactErr(rerr, t.URL))}
+			return &transient{code: cwmp.FaultDownloadIncomplete, err: fmt.Errorf("connection dropped at byte %d: %w", dst.Offset(), redactErr(rerr, t.URL))}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gatewarden/cpe-agent/internal/clock"
@@ -17,7 +18,7 @@ var errWindowClosed = errors.New("time window closed")
 
 // firmware downloads and installs a package (state transferring), from
 // the checkpoint in t.Data when there is one.
-func (u *Updater) firmware(ctx context.Context, t store.Transfer) cwmp.FaultStruct {
+func (u *Updater) firmware(ctx context.Context, t *store.Transfer) cwmp.FaultStruct {
 	if u.opts.Slots == nil {
 		return cwmp.FaultStruct{FaultCode: cwmp.FaultDownloadFailure, FaultString: "this device has no firmware slots"}
 	}
@@ -45,7 +46,7 @@ func (u *Updater) firmware(ctx context.Context, t store.Transfer) cwmp.FaultStru
 		return cwmp.FaultStruct{FaultCode: cwmp.FaultDownloadFailure, FaultString: "the slot to write is the running one"}
 	}
 	if err := u.opts.Slots.MarkBad(p.Slot); err != nil {
-		return faultOf(errorf("marking slot %s bad: %w", p.Slot, err), cwmp.FaultDownloadFailure)
+		return faultOf(fmt.Errorf("marking slot %s bad: %w", p.Slot, err), cwmp.FaultDownloadFailure)
 	}
 	u.setStatus(p.Slot, "Downloading")
 	tgt, err := u.newFWTarget(t.ID, p)
@@ -83,7 +84,7 @@ func (u *Updater) firmware(ctx context.Context, t store.Transfer) cwmp.FaultStru
 		return faultOf(err, cwmp.FaultDownloadFailure)
 	}
 	p.Verified, p.Verifier = true, nil
-	t, err = u.saveProgress(t.ID, p, store.TransferInstalling)
+	*t, err = u.saveProgress(t.ID, p, store.TransferInstalling)
 	if err != nil {
 		return faultOf(err, cwmp.FaultInternalError)
 	}
@@ -91,7 +92,7 @@ func (u *Updater) firmware(ctx context.Context, t store.Transfer) cwmp.FaultStru
 }
 
 // windowContext ends when a ScheduleDownload's last window closes.
-func (u *Updater) windowContext(ctx context.Context, t store.Transfer) (context.Context, func()) {
+func (u *Updater) windowContext(ctx context.Context, t *store.Transfer) (context.Context, func()) {
 	if len(t.Windows) == 0 {
 		return ctx, func() {}
 	}
@@ -102,18 +103,19 @@ func (u *Updater) windowContext(ctx context.Context, t store.Transfer) (context.
 }
 
 // install arms the verified slot for a trial boot (state installing).
-func (u *Updater) install(ctx context.Context, t store.Transfer, p *progress) cwmp.FaultStruct {
+func (u *Updater) install(ctx context.Context, t *store.Transfer, p *progress) cwmp.FaultStruct {
 	u.setStatus(p.Slot, "Validating")
 	if err := u.opts.Slots.MarkBootOnce(p.Slot, p.Version); err != nil {
 		u.setStatus(p.Slot, "InstallationFailed")
 		if merr := u.opts.Slots.MarkBad(p.Slot); merr != nil {
 			u.log.Error("disarming slot", "slot", p.Slot, "err", merr)
 		}
-		return faultOf(errorf("arming slot %s: %w", p.Slot, err), cwmp.FaultDownloadFailure)
+		return faultOf(fmt.Errorf("arming slot %s: %w", p.Slot, err), cwmp.FaultDownloadFailure)
 	}
 	u.setStatus(p.Slot, "")
 	p.RebootBootID = u.bootID()
-	t, err := u.saveProgress(t.ID, p, store.TransferRebooting)
+	var err error
+	*t, err = u.saveProgress(t.ID, p, store.TransferRebooting)
 	if err != nil {
 		// Without the record the next boot could not verify or report the
 		// image: do not let it boot.
@@ -124,7 +126,7 @@ func (u *Updater) install(ctx context.Context, t store.Transfer, p *progress) cw
 
 // reboot restarts the device into the armed slot (state rebooting, or a
 // failed trial in verifying) and waits for the agent to be stopped.
-func (u *Updater) reboot(ctx context.Context, t store.Transfer, p *progress) cwmp.FaultStruct {
+func (u *Updater) reboot(ctx context.Context, t *store.Transfer, p *progress) cwmp.FaultStruct {
 	u.log.Info("rebooting into the new firmware", "id", t.ID, "slot", p.Slot, "version", p.Version)
 	if u.opts.Reboot == nil {
 		return u.abandon(t, p, "this device cannot reboot itself")
@@ -140,7 +142,7 @@ func (u *Updater) reboot(ctx context.Context, t store.Transfer, p *progress) cwm
 }
 
 // abandon disarms the new slot when the old image keeps running.
-func (u *Updater) abandon(t store.Transfer, p *progress, why string) cwmp.FaultStruct {
+func (u *Updater) abandon(t *store.Transfer, p *progress, why string) cwmp.FaultStruct {
 	if booted, err := u.opts.Slots.Booted(); err == nil && booted != p.Slot {
 		if err := u.opts.Slots.MarkBad(p.Slot); err != nil {
 			u.log.Error("disarming slot", "slot", p.Slot, "err", err)
@@ -151,7 +153,7 @@ func (u *Updater) abandon(t store.Transfer, p *progress, why string) cwmp.FaultS
 }
 
 // resumeFirmware continues a firmware transfer from its saved state.
-func (u *Updater) resumeFirmware(ctx context.Context, t store.Transfer) cwmp.FaultStruct {
+func (u *Updater) resumeFirmware(ctx context.Context, t *store.Transfer) cwmp.FaultStruct {
 	p, err := loadProgress(t)
 	if err != nil {
 		return faultOf(err, cwmp.FaultInternalError)
@@ -166,7 +168,7 @@ func (u *Updater) resumeFirmware(ctx context.Context, t store.Transfer) cwmp.Fau
 	u.log.Info("resuming firmware transfer", "id", t.ID, "state", t.State, "booted", booted, "slot", p.Slot)
 	switch t.State {
 	case store.TransferTransferring:
-		if t, err = u.st.EnterTransferState(t.ID, store.TransferTransferring); err != nil {
+		if *t, err = u.st.EnterTransferState(t.ID, store.TransferTransferring); err != nil {
 			return faultOf(err, cwmp.FaultInternalError)
 		}
 		return u.firmware(ctx, t)
@@ -174,14 +176,14 @@ func (u *Updater) resumeFirmware(ctx context.Context, t store.Transfer) cwmp.Fau
 		if !p.Verified || p.Slot == "" || p.Slot == booted {
 			return u.abandon(t, p, "interrupted before the package was verified")
 		}
-		if t, err = u.st.EnterTransferState(t.ID, store.TransferInstalling); err != nil {
+		if *t, err = u.st.EnterTransferState(t.ID, store.TransferInstalling); err != nil {
 			return faultOf(err, cwmp.FaultInternalError)
 		}
 		return u.install(ctx, t, p)
 	case store.TransferRebooting:
 		if p.RebootBootID != "" && u.bootID() == p.RebootBootID && booted != p.Slot {
 			// Stopped before the reboot happened.
-			if t, err = u.st.EnterTransferState(t.ID, store.TransferRebooting); err != nil {
+			if *t, err = u.st.EnterTransferState(t.ID, store.TransferRebooting); err != nil {
 				return faultOf(err, cwmp.FaultInternalError)
 			}
 			return u.reboot(ctx, t, p)
@@ -189,7 +191,7 @@ func (u *Updater) resumeFirmware(ctx context.Context, t store.Transfer) cwmp.Fau
 		if booted != p.Slot {
 			return u.rollback(t, p, booted)
 		}
-		if t, err = u.saveProgress(t.ID, p, store.TransferVerifying); err != nil {
+		if *t, err = u.saveProgress(t.ID, p, store.TransferVerifying); err != nil {
 			return faultOf(err, cwmp.FaultInternalError)
 		}
 		return u.verify(ctx, t, p)
@@ -197,7 +199,7 @@ func (u *Updater) resumeFirmware(ctx context.Context, t store.Transfer) cwmp.Fau
 		if booted != p.Slot {
 			return u.rollback(t, p, booted)
 		}
-		if t, err = u.st.EnterTransferState(t.ID, store.TransferVerifying); err != nil {
+		if *t, err = u.st.EnterTransferState(t.ID, store.TransferVerifying); err != nil {
 			return faultOf(err, cwmp.FaultInternalError)
 		}
 		return u.verify(ctx, t, p)
@@ -210,7 +212,7 @@ func (u *Updater) resumeFirmware(ctx context.Context, t store.Transfer) cwmp.Fau
 // verify waits, on the new image, for an Inform to reach the ACS before
 // the trial deadline of this boot; then commits the slot. Otherwise it
 // reboots: the bootloader counts the trial and, past its limit, falls back.
-func (u *Updater) verify(ctx context.Context, t store.Transfer, p *progress) cwmp.FaultStruct {
+func (u *Updater) verify(ctx context.Context, t *store.Transfer, p *progress) cwmp.FaultStruct {
 	if u.committed(p.Slot) {
 		return u.succeeded(t, p)
 	}
@@ -219,18 +221,18 @@ func (u *Updater) verify(ctx context.Context, t store.Transfer, p *progress) cwm
 		p.TrialDeadline = u.clk.Now().Add(u.opts.HealthDeadline)
 		p.TrialBoots++
 		var err error
-		if t, err = u.saveProgress(t.ID, p, 0); err != nil {
+		if *t, err = u.saveProgress(t.ID, p, 0); err != nil {
 			return faultOf(err, cwmp.FaultInternalError)
 		}
 	}
 	u.log.Info("new firmware on trial: waiting for an Inform to reach the ACS", "id", t.ID, "slot", p.Slot,
 		"version", p.Version, "deadline", p.TrialDeadline, "trial_boot", p.TrialBoots)
 	timer := clock.TimerAt(u.clk, p.TrialDeadline)
-	defer timer.Stop()
 	select {
 	case <-u.informed:
+		timer.Stop() // by hand: a defer costs ~150 bytes of router code
 		if err := u.opts.Slots.MarkGood(); err != nil {
-			return faultOf(errorf("committing slot %s: %w", p.Slot, err), cwmp.FaultDownloadFailure)
+			return faultOf(fmt.Errorf("committing slot %s: %w", p.Slot, err), cwmp.FaultDownloadFailure)
 		}
 		return u.succeeded(t, p)
 	case <-timer.C():
@@ -238,6 +240,7 @@ func (u *Updater) verify(ctx context.Context, t store.Transfer, p *progress) cwm
 			"id", t.ID, "slot", p.Slot, "deadline", u.opts.HealthDeadline)
 		return u.reboot(ctx, t, p)
 	case <-ctx.Done():
+		timer.Stop()
 		return cwmp.FaultStruct{}
 	}
 }
@@ -255,14 +258,14 @@ func (u *Updater) committed(s slot.Name) bool {
 	return false
 }
 
-func (u *Updater) succeeded(t store.Transfer, p *progress) cwmp.FaultStruct {
+func (u *Updater) succeeded(t *store.Transfer, p *progress) cwmp.FaultStruct {
 	u.setStatus(p.Slot, "")
 	u.log.Info("firmware upgrade committed", "id", t.ID, "slot", p.Slot, "from", p.FromVersion, "to", p.Version)
 	return cwmp.FaultStruct{}
 }
 
 // rollback reports an image the bootloader abandoned (state rolling-back).
-func (u *Updater) rollback(t store.Transfer, p *progress, booted slot.Name) cwmp.FaultStruct {
+func (u *Updater) rollback(t *store.Transfer, p *progress, booted slot.Name) cwmp.FaultStruct {
 	if _, err := u.saveProgress(t.ID, p, store.TransferRollingBack); err != nil {
 		return faultOf(err, cwmp.FaultInternalError)
 	}
@@ -272,13 +275,16 @@ func (u *Updater) rollback(t store.Transfer, p *progress, booted slot.Name) cwmp
 		}
 	}
 	u.setStatus(p.Slot, "ActivationFailed")
-	msg := fmt.Sprintf("firmware %s rolled back: ", p.Version)
+	// Concatenated, not fmt.Sprintf: each Sprintf call site costs the
+	// router binary its argument boxing.
+	msg := "firmware " + p.Version + " rolled back: "
 	if p.TrialBoots > 0 {
-		msg += fmt.Sprintf("no Inform reached the ACS within %s on %d trial boot(s)", u.opts.HealthDeadline.Round(time.Second), p.TrialBoots)
+		msg += "no Inform reached the ACS within " + u.opts.HealthDeadline.Round(time.Second).String() +
+			" on " + strconv.Itoa(p.TrialBoots) + " trial boot(s)"
 	} else {
 		msg += "the new image did not boot"
 	}
-	msg += fmt.Sprintf("; running %s again (slot %s)", u.slotVersion(booted), booted)
+	msg += "; running " + u.slotVersion(booted) + " again (slot " + string(booted) + ")"
 	u.log.Warn("firmware rolled back", "id", t.ID, "slot", p.Slot, "booted", booted)
 	return cwmp.FaultStruct{FaultCode: cwmp.FaultDownloadFailure, FaultString: truncate(msg)}
 }
@@ -286,8 +292,8 @@ func (u *Updater) rollback(t store.Transfer, p *progress, booted slot.Name) cwmp
 // loopBreak ends a transfer that keeps re-entering states. While the new
 // image still runs on trial it reboots instead, so the bootloader's count
 // runs out and the old image comes back.
-func (u *Updater) loopBreak(ctx context.Context, t store.Transfer) cwmp.FaultStruct {
-	msg := fmt.Sprintf("transfer abandoned after %d state changes (loop breaker)", t.StateSaves)
+func (u *Updater) loopBreak(ctx context.Context, t *store.Transfer) cwmp.FaultStruct {
+	msg := "transfer abandoned after " + strconv.FormatUint(uint64(t.StateSaves), 10) + " state changes (loop breaker)"
 	u.log.Error("loop breaker", "id", t.ID, "state", t.State, "saves", t.StateSaves)
 	p, err := loadProgress(t)
 	if err != nil || t.FileType != fileFirmware || t.Kind == store.KindUpload || p.Slot == "" || u.opts.Slots == nil {

@@ -331,7 +331,8 @@ func TestRestartBeforeReboot(t *testing.T) {
 // checkpointAt is the package offset of the transfer's saved checkpoint.
 func checkpointAt(t *testing.T, d *device, id uint64) int64 {
 	t.Helper()
-	p, err := loadProgress(d.transfer(id))
+	tr := d.transfer(id)
+	p, err := loadProgress(&tr)
 	if err != nil {
 		t.Fatal(err)
 	}

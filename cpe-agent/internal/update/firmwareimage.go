@@ -2,6 +2,7 @@ package update
 
 import (
 	"context"
+	"fmt"
 
 	"gatewarden/cpe-agent/internal/model"
 	"gatewarden/firmware/slot"
@@ -27,7 +28,7 @@ func BindFirmwareImages(r *model.Registry, slots slot.Slots, u *Updater) {
 				return i, nil
 			}
 		}
-		return slot.Info{}, errorf("update: no slot %q", ix.LastKey())
+		return slot.Info{}, fmt.Errorf("update: no slot %q", ix.LastKey())
 	}
 	r.Param(fi+"Alias", model.StoredFunc(func(ix model.Index) string { return "cpe-slot-" + ix.LastKey() }))
 	r.Param(fi+"Name", model.Get(func(_ context.Context, ix model.Index) (string, error) {

@@ -2,6 +2,7 @@ package update
 
 import (
 	"errors"
+	"fmt"
 
 	"gatewarden/firmware/image"
 	"gatewarden/firmware/slot"
@@ -38,7 +39,7 @@ func (u *Updater) newFWTarget(id uint64, p *progress) (*fwTarget, error) {
 				u.log.Info("slot cannot continue a partial write; starting over", "id", id)
 				return f, f.Restart()
 			}
-			return nil, errorf("reopening slot %s: %w", p.Slot, err)
+			return nil, fmt.Errorf("reopening slot %s: %w", p.Slot, err)
 		}
 	}
 	u.log.Info("resuming download", "id", id, "offset", f.v.Offset())
@@ -94,7 +95,7 @@ func (f *fwTarget) checkpoint() error {
 		return nil
 	}
 	if err := f.ss.sync(); err != nil {
-		return errorf("syncing slot %s: %w", f.p.Slot, err)
+		return fmt.Errorf("syncing slot %s: %w", f.p.Slot, err)
 	}
 	state, err := f.v.MarshalBinary()
 	if err != nil {

@@ -2,6 +2,7 @@ package update
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"gatewarden/cpe-agent/internal/store"
@@ -35,13 +36,13 @@ type progress struct {
 	Restarts int `json:"restarts,omitempty"`
 }
 
-func loadProgress(t store.Transfer) (*progress, error) {
+func loadProgress(t *store.Transfer) (*progress, error) {
 	p := &progress{}
 	if len(t.Data) == 0 {
 		return p, nil
 	}
 	if err := json.Unmarshal(t.Data, p); err != nil {
-		return nil, errorf("update: transfer %d progress: %w", t.ID, err)
+		return nil, fmt.Errorf("update: transfer %d progress: %w", t.ID, err)
 	}
 	return p, nil
 }
@@ -52,7 +53,7 @@ func loadProgress(t store.Transfer) (*progress, error) {
 func (u *Updater) saveProgress(id uint64, p *progress, state store.TransferState) (store.Transfer, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
-		return store.Transfer{}, errorf("update: %w", err)
+		return store.Transfer{}, fmt.Errorf("update: %w", err)
 	}
 	var out store.Transfer
 	err = u.st.Update(func(tx *store.Tx) error {
@@ -73,7 +74,7 @@ func (u *Updater) saveProgress(id uint64, p *progress, state store.TransferState
 		return nil
 	})
 	if err != nil {
-		return store.Transfer{}, errorf("update: saving transfer %d: %w", id, err)
+		return store.Transfer{}, fmt.Errorf("update: saving transfer %d: %w", id, err)
 	}
 	return out, nil
 }

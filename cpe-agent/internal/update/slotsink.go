@@ -2,6 +2,7 @@ package update
 
 import (
 	"errors"
+	"fmt"
 
 	"gatewarden/firmware/image"
 	"gatewarden/firmware/slot"
@@ -56,7 +57,7 @@ func (s *slotSink) Payload(i int, off int64, p []byte) error {
 		s.cur, s.curIdx = w, i
 	}
 	if _, err := s.cur.Write(p); err != nil {
-		return errorf("writing %s of slot %s: %w", e.Target, s.slot, err)
+		return fmt.Errorf("writing %s of slot %s: %w", e.Target, s.slot, err)
 	}
 	if off+int64(len(p)) == e.Size {
 		return s.close()

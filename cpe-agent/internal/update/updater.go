@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -154,20 +154,20 @@ func (u *Updater) SessionEnded(established bool) {
 func (u *Updater) Execute(ctx context.Context, t store.Transfer) cwmp.FaultStruct {
 	switch {
 	case t.Kind == store.KindUpload:
-		return u.upload(ctx, t)
+		return u.upload(ctx, &t)
 	case t.FileType == fileFirmware:
-		return u.firmware(ctx, t)
+		return u.firmware(ctx, &t)
 	case t.FileType == fileVendorConfig:
-		return u.vendorConfig(ctx, t)
+		return u.vendorConfig(ctx, &t)
 	}
-	return cwmp.FaultStruct{FaultCode: cwmp.FaultDownloadFailure, FaultString: fmt.Sprintf("file type %q is not supported on this device", t.FileType)}
+	return cwmp.FaultStruct{FaultCode: cwmp.FaultDownloadFailure, FaultString: "file type " + strconv.Quote(t.FileType) + " is not supported on this device"}
 }
 
 // Resume implements the session's Resumer: it carries on with a transfer
 // a restart or reboot interrupted, from the state saved last.
 func (u *Updater) Resume(ctx context.Context, t store.Transfer) cwmp.FaultStruct {
 	if t.StateSaves >= u.opts.MaxStateSaves {
-		return u.loopBreak(ctx, t)
+		return u.loopBreak(ctx, &t)
 	}
 	if t.Kind == store.KindUpload || t.FileType != fileFirmware {
 		// Small files: start over rather than resume.
@@ -177,19 +177,19 @@ func (u *Updater) Resume(ctx context.Context, t store.Transfer) cwmp.FaultStruct
 		}
 		return u.Execute(ctx, t)
 	}
-	return u.resumeFirmware(ctx, t)
+	return u.resumeFirmware(ctx, &t)
 }
 
 // setStatus records what FirmwareImage.{i}.Status shows for a slot beyond
 // what the slots themselves say ("" clears it).
 func (u *Updater) setStatus(s slot.Name, status string) {
 	u.mu.Lock()
-	defer u.mu.Unlock()
 	if status == "" {
 		delete(u.status, s)
-		return
+	} else {
+		u.status[s] = status
 	}
-	u.status[s] = status
+	u.mu.Unlock()
 }
 
 // SlotStatus is the status overlay for a slot: "Downloading",
@@ -197,8 +197,9 @@ func (u *Updater) setStatus(s slot.Name, status string) {
 // "ActivationFailed", or "" when the slot's own state says it all.
 func (u *Updater) SlotStatus(s slot.Name) string {
 	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.status[s]
+	st := u.status[s]
+	u.mu.Unlock()
+	return st
 }
 
 func (u *Updater) bootID() string {
@@ -214,12 +215,14 @@ func (u *Updater) bootID() string {
 
 // wait sleeps d on the updater's clock, or until ctx ends.
 func (u *Updater) wait(ctx context.Context, d time.Duration) error {
+	// Stopped by hand, not deferred: a defer costs ~150 bytes of router code.
 	t := u.clk.NewTimer(d)
-	defer t.Stop()
+	var err error
 	select {
 	case <-t.C():
-		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	t.Stop()
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 )
 
 // upload sends a vendor configuration or log file with HTTP PUT.
-func (u *Updater) upload(ctx context.Context, t store.Transfer) cwmp.FaultStruct {
+func (u *Updater) upload(ctx context.Context, t *store.Transfer) cwmp.FaultStruct {
 	var open func() (io.ReadCloser, error)
 	contentType := "application/octet-stream"
 	switch {
@@ -35,7 +36,7 @@ func (u *Updater) upload(ctx context.Context, t store.Transfer) cwmp.FaultStruct
 		}
 		contentType = "text/plain; charset=utf-8"
 	default:
-		return cwmp.FaultStruct{FaultCode: cwmp.FaultUploadFailure, FaultString: fmt.Sprintf("file type %q is not supported on this device", t.FileType)}
+		return cwmp.FaultStruct{FaultCode: cwmp.FaultUploadFailure, FaultString: "file type " + strconv.Quote(t.FileType) + " is not supported on this device"}
 	}
 	body, err := readLimited(open, u.opts.MaxUploadBytes)
 	if err != nil {
@@ -67,31 +68,36 @@ func (u *Updater) upload(ctx context.Context, t store.Transfer) cwmp.FaultStruct
 	}
 }
 
-func (u *Updater) putOnce(ctx context.Context, client *http.Client, t store.Transfer, body []byte, contentType string) error {
+func (u *Updater) putOnce(ctx context.Context, client *http.Client, t *store.Transfer, body []byte, contentType string) error {
 	ctx, cancel := context.WithTimeout(ctx, u.opts.IdleTimeout+time.Duration(len(body)>>10)*time.Millisecond)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, t.URL, bytes.NewReader(body))
 	if err != nil {
+		cancel()
 		return fail(cwmp.FaultUploadFailure, "bad URL: %v", err)
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", u.opts.UserAgent)
 	resp, err := client.Do(req)
+	if err == nil {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+	}
+	// Cancelled by hand once the answer is read: a defer costs ~150 bytes
+	// of router code.
+	cancel()
 	if err != nil {
 		if isTLSTrust(err) {
 			return fail(cwmp.FaultTransferServerAuthFailure, "file server certificate not trusted: %v", redactErr(err, t.URL))
 		}
-		return &transient{code: cwmp.FaultUploadFailure, err: errorf("cannot reach %s: %w", redact.URL(t.URL), redactErr(err, t.URL))}
+		return &transient{code: cwmp.FaultUploadFailure, err: fmt.Errorf("cannot reach %s: %w", redact.URL(t.URL), redactErr(err, t.URL))}
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return fail(cwmp.FaultTransferServerAuthFailure, "file server refused the credentials: %s", resp.Status)
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return &transient{code: cwmp.FaultUploadFailure, err: errorf("file server answered %s", resp.Status)}
+		return &transient{code: cwmp.FaultUploadFailure, err: fmt.Errorf("file server answered %s", resp.Status)}
 	}
 	return fail(cwmp.FaultUploadFailure, "file server answered %s", resp.Status)
 }
@@ -103,8 +109,8 @@ func readLimited(open func() (io.ReadCloser, error), limit int64) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	rc.Close()
 	if err != nil {
 		return nil, fail(cwmp.FaultUploadFailure, "reading the file to upload: %v", err)
 	}

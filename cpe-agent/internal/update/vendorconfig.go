@@ -3,10 +3,10 @@ package update
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gatewarden/cpe-agent/internal/store"
 	"gatewarden/protocol/cwmp"
@@ -51,7 +51,7 @@ func (s *fileSink) Restart() error {
 // vendorConfig downloads a vendor configuration file, replaces the stored
 // one atomically and applies it. Such files are small: a restart fetches
 // them again from the start.
-func (u *Updater) vendorConfig(ctx context.Context, t store.Transfer) cwmp.FaultStruct {
+func (u *Updater) vendorConfig(ctx context.Context, t *store.Transfer) cwmp.FaultStruct {
 	if u.opts.ConfigDir == "" {
 		return cwmp.FaultStruct{FaultCode: cwmp.FaultDownloadFailure, FaultString: "this device stores no vendor configuration files"}
 	}
@@ -77,7 +77,7 @@ func (u *Updater) vendorConfig(ctx context.Context, t store.Transfer) cwmp.Fault
 		return faultOf(err, cwmp.FaultDownloadFailure)
 	}
 	if t.FileSize != 0 && uint64(dst.n) != t.FileSize {
-		return cwmp.FaultStruct{FaultCode: cwmp.FaultFileCorrupted, FaultString: fmt.Sprintf("got %d bytes, FileSize said %d", dst.n, t.FileSize)}
+		return cwmp.FaultStruct{FaultCode: cwmp.FaultFileCorrupted, FaultString: "got " + strconv.FormatInt(dst.n, 10) + " bytes, FileSize said " + strconv.FormatUint(t.FileSize, 10)}
 	}
 	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
 		return faultOf(err, cwmp.FaultDownloadFailure)

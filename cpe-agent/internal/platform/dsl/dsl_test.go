@@ -17,7 +17,7 @@ import (
 )
 
 func TestFilesLine(t *testing.T) {
-	f := Files{Dir: "testdata/lines"}
+	f := &Files{Dir: "testdata/lines"}
 	names, err := f.Lines()
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestFilesLine(t *testing.T) {
 			t.Errorf("Line(%q): err %v, want ErrNoLine", name, err)
 		}
 	}
-	if l, err := (Files{Dir: "testdata/none"}).Lines(); err != nil || len(l) != 0 {
+	if l, err := (&Files{Dir: "testdata/none"}).Lines(); err != nil || len(l) != 0 {
 		t.Errorf("a board without the directory: %q, %v", l, err)
 	}
 }
@@ -65,7 +65,7 @@ func TestFilesLineVanishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "dsl0", "state"), []byte("up"), 0o644)
-	f := Files{Dir: dir}
+	f := &Files{Dir: dir}
 	names, _ := f.Lines()
 	os.RemoveAll(filepath.Join(dir, "dsl0"))
 	if _, err := f.Line(names[0]); !errors.Is(err, ErrNoLine) {
@@ -89,7 +89,7 @@ func TestParseState(t *testing.T) {
 // RPC surface with TR-181's names and units.
 func TestBind(t *testing.T) {
 	r := model.NewRegistry()
-	Bind(r, Files{Dir: "testdata/lines"})
+	Bind(r, &Files{Dir: "testdata/lines"})
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}

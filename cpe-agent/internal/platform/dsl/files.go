@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,17 +32,17 @@ type Files struct {
 	Dir string
 }
 
-var _ Driver = Files{}
+var _ Driver = (*Files)(nil)
 
 // Lines implements Driver: the sub-directories of Dir, sorted. A missing
 // Dir means a board without DSL.
-func (f Files) Lines() ([]string, error) {
+func (f *Files) Lines() ([]string, error) {
 	ents, err := os.ReadDir(f.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, errorf("dsl: %w", err)
+		return nil, fmt.Errorf("dsl: %w", err)
 	}
 	var out []string
 	for _, e := range ents {
@@ -54,13 +55,13 @@ func (f Files) Lines() ([]string, error) {
 }
 
 // Line implements Driver.
-func (f Files) Line(name string) (Line, error) {
+func (f *Files) Line(name string) (Line, error) {
 	if name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
-		return Line{}, errorf("dsl: line %q: %w", name, ErrNoLine)
+		return Line{}, fmt.Errorf("dsl: line %q: %w", name, ErrNoLine)
 	}
 	dir := filepath.Join(f.Dir, name)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return Line{}, errorf("dsl: line %q: %w", name, ErrNoLine)
+		return Line{}, fmt.Errorf("dsl: line %q: %w", name, ErrNoLine)
 	}
 	r := lineReader{dir: dir}
 	var l Line
@@ -103,7 +104,7 @@ type lineReader struct {
 
 func (r *lineReader) fail(file string, err error) {
 	if r.err == nil {
-		r.err = errorf("dsl: %s: %w", filepath.Join(r.dir, file), err)
+		r.err = fmt.Errorf("dsl: %s: %w", filepath.Join(r.dir, file), err)
 	}
 }
 
@@ -157,5 +158,5 @@ func ParseState(s string) (State, error) {
 	case "error", "fault":
 		return StateError, nil
 	}
-	return StateDown, errorf("unknown line state %q", s)
+	return StateDown, fmt.Errorf("unknown line state %q", s)
 }

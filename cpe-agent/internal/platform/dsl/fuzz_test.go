@@ -26,7 +26,7 @@ func FuzzFilesLine(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		l, err := Files{Dir: dir}.Line("dsl0")
+		l, err := (&Files{Dir: dir}).Line("dsl0")
 		if err != nil {
 			return
 		}

@@ -42,8 +42,9 @@ func (p *Platform) registerDeviceInfo(r *model.Registry) {
 	r.Table(pr, func(context.Context, model.Index) ([]string, error) { return p.listProcs() })
 	proc := func(ix model.Index) procInfo {
 		p.mu.Lock()
-		defer p.mu.Unlock()
-		return p.procs[ix.LastKey()]
+		x := p.procs[ix.LastKey()]
+		p.mu.Unlock()
+		return x
 	}
 	// A table bound in a loop: a registration call per parameter, each
 	// with its closures, cost the router binary ~200 bytes a parameter.
@@ -85,14 +86,15 @@ func (p *Platform) cpuUsage() (uint32, error) {
 		return 0, err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if u, ok := cpuUsage(p.lastCPU, cur); ok {
 		p.usage = u
 		p.lastCPU = cur
 	} else if cur.Total < p.lastCPU.Total {
 		p.lastCPU = cur
 	}
-	return p.usage, nil
+	u := p.usage
+	p.mu.Unlock()
+	return u, nil
 }
 
 // listProcs reads every /proc/<pid>/stat into a snapshot the parameters

@@ -42,13 +42,13 @@ func (p *Platform) listLinks(keep func(linkInfo) bool) ([]string, error) {
 		return nil, err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	var out []string
 	for _, name := range p.links.order {
 		if keep(p.links.byName[name]) {
 			out = append(out, name)
 		}
 	}
+	p.mu.Unlock()
 	return out, nil
 }
 

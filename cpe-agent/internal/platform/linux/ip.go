@@ -219,7 +219,7 @@ func deletableAddr(a addrRecord) bool {
 
 // addrs lists the addresses of one family on a link. A link that
 // vanished has none.
-func (k netlinkKernel) addrs(name string, fam int) ([]kernelAddr, error) {
+func (k *netlinkKernel) addrs(name string, fam int) ([]kernelAddr, error) {
 	l, err := k.nl.linkByName(name)
 	if errors.Is(err, errGone) {
 		return nil, nil

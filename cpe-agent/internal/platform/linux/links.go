@@ -118,7 +118,7 @@ type kernel interface {
 type netlinkKernel struct{ nl *rtnl }
 
 // links asks the kernel for its links.
-func (k netlinkKernel) links() ([]linkInfo, error) {
+func (k *netlinkKernel) links() ([]linkInfo, error) {
 	ls, err := k.nl.links()
 	if err != nil {
 		return nil, fmt.Errorf("listing links: %w", err)

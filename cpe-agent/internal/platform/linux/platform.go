@@ -99,7 +99,7 @@ func New(opts Options) (*Platform, error) {
 		p.log = slog.New(slog.DiscardHandler)
 	}
 	if p.opts.DSL == nil {
-		p.opts.DSL = dsl.Files{Dir: DefaultDSLDir}
+		p.opts.DSL = &dsl.Files{Dir: DefaultDSLDir}
 	}
 	if p.opts.USB == nil {
 		p.opts.USB = usb.Default(p.roots.Sys)
@@ -114,7 +114,7 @@ func New(opts Options) (*Platform, error) {
 	if err != nil {
 		return nil, fmt.Errorf("linux: %w", err)
 	}
-	p.nl, p.kern = h, netlinkKernel{h}
+	p.nl, p.kern = h, &netlinkKernel{h}
 	file := ""
 	if opts.DataDir != "" {
 		file = filepath.Join(opts.DataDir, addrFile)
@@ -258,8 +258,8 @@ func (p *Platform) refreshLinks() error {
 // link returns the last listing's view of a link.
 func (p *Platform) link(name string) (linkInfo, bool) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	l, ok := p.links.byName[name]
+	p.mu.Unlock()
 	return l, ok
 }
 

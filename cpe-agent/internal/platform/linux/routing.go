@@ -96,13 +96,15 @@ func (p *Platform) registerRouting(r *model.Registry) {
 	row := func(ix model.Index) fwdRow {
 		k := ix.LastKey()
 		mu.Lock()
-		defer mu.Unlock()
 		if !isStaticKey(k) {
-			return fwdRow{rt: snap[k], inKernel: true}
+			rt := snap[k]
+			mu.Unlock()
+			return fwdRow{rt: rt, inKernel: true}
 		}
 		rec, _ := p.routes.get(k)
 		rt, ok := rec.route()
 		_, in := snap[rt.key()]
+		mu.Unlock()
 		return fwdRow{rt: rt, static: true, rec: rec, complete: ok, inKernel: ok && in}
 	}
 	// set changes a static row; the kernel's own rows refuse.

@@ -274,7 +274,7 @@ addr add fd00::1/64 dev gw0 nodad`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := netlinkKernel{r}
+	k := &netlinkKernel{r}
 	v4, err := k.addrs("gw0", 4)
 	if err != nil {
 		t.Fatal(err)

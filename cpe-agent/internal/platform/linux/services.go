@@ -70,11 +70,12 @@ func (p *Platform) registerHosts(r *model.Registry) {
 	})
 	get := func(ix model.Index) host {
 		mu.Lock()
-		defer mu.Unlock()
-		if x := snap[ix.Key(0)]; x != nil {
-			return *x
+		var x host
+		if p := snap[ix.Key(0)]; p != nil {
+			x = *p
 		}
-		return host{}
+		mu.Unlock()
+		return x
 	}
 	r.Param(h+"PhysAddress", textParam(func(ix model.Index) string { return ix.Key(0) }))
 	r.Param(h+"IPAddress", textParam(func(ix model.Index) string {

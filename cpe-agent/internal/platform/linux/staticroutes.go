@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,7 +73,9 @@ func (r routeRecord) route() (route4, bool) {
 }
 
 // routeBook keeps the static rows, persisted in the data directory so
-// their instance numbers and settings survive restarts.
+// their instance numbers and settings survive restarts. Its methods
+// unlock by hand rather than defer: a defer costs the router binary ~150
+// bytes a function, and nothing on these paths recovers a panic.
 type routeBook struct {
 	mu     sync.Mutex
 	file   string        // "" keeps them in memory only
@@ -107,34 +108,48 @@ func (b *routeBook) save() error {
 // list returns a copy of the records.
 func (b *routeBook) list() []routeRecord {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.Routes)
+	out := append([]routeRecord(nil), b.Routes...)
+	b.mu.Unlock()
+	return out
+}
+
+// index is the position of the record with key, -1 if none. Called with
+// b.mu held. (A loop, not slices.IndexFunc: that compiles a copy for the
+// record's shape plus a closure.)
+func (b *routeBook) index(key string) int {
+	for i := range b.Routes {
+		if b.Routes[i].key() == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // get returns the record with key.
 func (b *routeBook) get(key string) (routeRecord, bool) {
+	var r routeRecord
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, r := range b.Routes {
-		if r.key() == key {
-			return r, true
-		}
+	i := b.index(key)
+	if i >= 0 {
+		r = b.Routes[i]
 	}
-	return routeRecord{}, false
+	b.mu.Unlock()
+	return r, i >= 0
 }
 
 // create adds a disabled, empty row.
 func (b *routeBook) create() (routeRecord, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.Next++
 	r := routeRecord{ID: b.Next, Metric: -1}
 	b.Routes = append(b.Routes, r)
-	if err := b.save(); err != nil {
+	err := b.save()
+	if err != nil {
 		b.Routes = b.Routes[:len(b.Routes)-1]
-		return routeRecord{}, err
+		r = routeRecord{}
 	}
-	return r, nil
+	b.mu.Unlock()
+	return r, err
 }
 
 // update applies fn to the record with key; apply then makes the kernel
@@ -142,42 +157,44 @@ func (b *routeBook) create() (routeRecord, error) {
 // changes.
 func (b *routeBook) update(key string, fn func(*routeRecord) error, apply func(old, cur routeRecord) error) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	i := slices.IndexFunc(b.Routes, func(r routeRecord) bool { return r.key() == key })
+	i := b.index(key)
 	if i < 0 {
+		b.mu.Unlock()
 		return fmt.Errorf("static route %s: %w", key, errGone)
 	}
 	cur := b.Routes[i]
-	if err := fn(&cur); err != nil {
-		return err
+	err := fn(&cur)
+	if err == nil {
+		err = apply(b.Routes[i], cur)
 	}
-	if err := apply(b.Routes[i], cur); err != nil {
-		return err
+	if err == nil {
+		b.Routes[i] = cur
+		err = b.save()
 	}
-	b.Routes[i] = cur
-	return b.save()
+	b.mu.Unlock()
+	return err
 }
 
 // remove drops the record with key once apply (which takes its route off
 // the kernel) has succeeded. A record already gone is not an error.
 func (b *routeBook) remove(key string, apply func(routeRecord) error) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	i := slices.IndexFunc(b.Routes, func(r routeRecord) bool { return r.key() == key })
+	i := b.index(key)
 	if i < 0 {
+		b.mu.Unlock()
 		return nil
 	}
-	if err := apply(b.Routes[i]); err != nil {
-		return err
+	err := apply(b.Routes[i])
+	if err == nil {
+		all := b.Routes
+		// A new array, so that all stays whole for a rollback.
+		b.Routes = append(append(make([]routeRecord, 0, len(all)-1), all[:i]...), all[i+1:]...)
+		if err = b.save(); err != nil {
+			// The kernel no longer has the route; the record says so.
+			all[i].Enable = false
+			b.Routes = all
+		}
 	}
-	all := b.Routes
-	// A new array, so that all stays whole for a rollback.
-	b.Routes = append(append(make([]routeRecord, 0, len(all)-1), all[:i]...), all[i+1:]...)
-	if err := b.save(); err != nil {
-		// The kernel no longer has the route; the record says so.
-		all[i].Enable = false
-		b.Routes = all
-		return err
-	}
-	return nil
+	b.mu.Unlock()
+	return err
 }

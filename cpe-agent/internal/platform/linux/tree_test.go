@@ -20,7 +20,7 @@ func fixturePlatform(t *testing.T) *Platform {
 	t.Helper()
 	// The fixture's /proc/net/route was captured on x86.
 	p := &Platform{roots: fixture.withDefaults(), order: binary.LittleEndian, opts: Options{
-		DSL: dsl.Files{Dir: filepath.Join(t.TempDir(), "none")}, USB: usb.Sysfs{Dir: filepath.Join(t.TempDir(), "none")},
+		DSL: &dsl.Files{Dir: filepath.Join(t.TempDir(), "none")}, USB: &usb.Sysfs{Dir: filepath.Join(t.TempDir(), "none")},
 		ResolvConf: "testdata/etc/resolv.conf", LeasesFile: "testdata/dhcp.leases",
 	}}
 	var err error

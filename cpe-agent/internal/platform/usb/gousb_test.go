@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/google/gousb"
@@ -23,8 +24,9 @@ func TestFromDescs(t *testing.T) {
 			Class: gousb.ClassHub, Protocol: 2, Vendor: 0x05e3, Product: 0x0608},
 	}
 	snap := FromDescs(descs, map[string][3]string{"1-1.4": {"SanDisk", "Ultra Fit", "4C530001"}})
-	if len(snap.Hosts) != 2 || snap.Hosts[0] != (Host{Bus: 1, Name: "usb1", Type: "EHCI", USBVersion: "2.0"}) ||
-		snap.Hosts[1] != (Host{Bus: 2, Name: "usb2", Type: "xHCI", USBVersion: "3.1"}) {
+	// DeepEqual: Host and Device are not comparable (see their markers).
+	if !reflect.DeepEqual(snap.Hosts, []Host{{Bus: 1, Name: "usb1", Type: "EHCI", USBVersion: "2.0"},
+		{Bus: 2, Name: "usb2", Type: "xHCI", USBVersion: "3.1"}}) {
 		t.Errorf("hosts %+v", snap.Hosts)
 	}
 	want := []Device{
@@ -34,7 +36,7 @@ func TestFromDescs(t *testing.T) {
 			ProductID: 0x5583, Manufacturer: "SanDisk", Product: "Ultra Fit", Serial: "4C530001", Port: 4,
 			Rate: "High", SelfPowered: true},
 	}
-	if len(snap.Devices) != 2 || snap.Devices[0] != want[0] || snap.Devices[1] != want[1] {
+	if !reflect.DeepEqual(snap.Devices, want) {
 		t.Errorf("devices\n got %+v\nwant %+v", snap.Devices, want)
 	}
 }

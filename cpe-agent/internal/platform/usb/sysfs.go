@@ -16,12 +16,12 @@ type Sysfs struct {
 	Dir string
 }
 
-var _ Source = Sysfs{}
+var _ Source = (*Sysfs)(nil)
 
 // Enumerate implements Source. Entries are read one file at a time, so a
 // device unplugged in the middle is simply left out; interface entries
 // ("1-1:1.0") are skipped. A missing Dir is a device without USB.
-func (s Sysfs) Enumerate() (Snapshot, error) {
+func (s *Sysfs) Enumerate() (Snapshot, error) {
 	ents, err := os.ReadDir(s.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Snapshot{}, nil

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSysfsFixture(t *testing.T) {
-	snap, err := Sysfs{Dir: "testdata/devices"}.Enumerate()
+	snap, err := (&Sysfs{Dir: "testdata/devices"}).Enumerate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestSysfsFixture(t *testing.T) {
 			t.Errorf("device %d:\n got %+v\nwant %+v", i, snap.Devices[i], wantDevs[i])
 		}
 	}
-	if s, err := (Sysfs{Dir: "testdata/none"}).Enumerate(); err != nil || len(s.Hosts)+len(s.Devices) != 0 {
+	if s, err := (&Sysfs{Dir: "testdata/none"}).Enumerate(); err != nil || len(s.Hosts)+len(s.Devices) != 0 {
 		t.Errorf("no USB at all: %+v, %v", s, err)
 	}
 }
@@ -89,7 +89,7 @@ func TestBindTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := model.NewRegistry()
-	Bind(r, Sysfs{Dir: dir})
+	Bind(r, &Sysfs{Dir: dir})
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}
