@@ -21,17 +21,30 @@ const (
 	WriteOnceReadOnly Access = dmformat.AccessWriteOnceReadOnly
 )
 
-func (a Access) String() string {
-	switch a {
-	case ReadOnly:
-		return "readOnly"
-	case ReadWrite:
-		return "readWrite"
-	case WriteOnceReadOnly:
-		return "writeOnceReadOnly"
+// The enumerations' names are tables read by one shared function, not a
+// switch per type: the router links every String method here (they are
+// reachable through the tree's types), and each switch cost ~350 bytes.
+var (
+	accessNames = [...]string{ReadOnly: "readOnly", ReadWrite: "readWrite", WriteOnceReadOnly: "writeOnceReadOnly"}
+	notifyNames = [...]string{NotifyNormal: "normal", NotifyForceEnabled: "forceEnabled",
+		NotifyForceDefaultEnabled: "forceDefaultEnabled", NotifyCanDeny: "canDeny"}
+	statusNames = [...]string{StatusCurrent: "current", StatusDeprecated: "deprecated",
+		StatusObsoleted: "obsoleted", StatusDeleted: "deleted"}
+	defaultKindNames = [...]string{DefaultObject: "object", DefaultFactory: "factory",
+		DefaultImplementation: "implementation", DefaultParameter: "parameter"}
+)
+
+// enumName returns names[v], or typ(v) for a value without a name.
+//
+//go:noinline
+func enumName(names []string, v uint8, typ string) string {
+	if int(v) < len(names) && names[v] != "" {
+		return names[v]
 	}
-	return "Access(" + strconv.Itoa(int(a)) + ")"
+	return typ + "(" + strconv.Itoa(int(v)) + ")"
 }
+
+func (a Access) String() string { return enumName(accessNames[:], uint8(a), "Access") }
 
 // ActiveNotify is the data model's constraint on a parameter's
 // notification attribute.
@@ -49,19 +62,7 @@ const (
 	NotifyCanDeny ActiveNotify = dmformat.NotifyCanDeny
 )
 
-func (n ActiveNotify) String() string {
-	switch n {
-	case NotifyNormal:
-		return "normal"
-	case NotifyForceEnabled:
-		return "forceEnabled"
-	case NotifyForceDefaultEnabled:
-		return "forceDefaultEnabled"
-	case NotifyCanDeny:
-		return "canDeny"
-	}
-	return "ActiveNotify(" + strconv.Itoa(int(n)) + ")"
-}
+func (n ActiveNotify) String() string { return enumName(notifyNames[:], uint8(n), "ActiveNotify") }
 
 // Status is the life-cycle state of a definition.
 type Status uint8
@@ -75,19 +76,7 @@ const (
 	StatusDeleted Status = dmformat.StatusDeleted
 )
 
-func (s Status) String() string {
-	switch s {
-	case StatusCurrent:
-		return "current"
-	case StatusDeprecated:
-		return "deprecated"
-	case StatusObsoleted:
-		return "obsoleted"
-	case StatusDeleted:
-		return "deleted"
-	}
-	return "Status(" + strconv.Itoa(int(s)) + ")"
-}
+func (s Status) String() string { return enumName(statusNames[:], uint8(s), "Status") }
 
 // DefaultKind says when a parameter's default value applies.
 type DefaultKind uint8
@@ -104,17 +93,7 @@ const (
 )
 
 func (k DefaultKind) String() string {
-	switch k {
-	case DefaultObject:
-		return "object"
-	case DefaultFactory:
-		return "factory"
-	case DefaultImplementation:
-		return "implementation"
-	case DefaultParameter:
-		return "parameter"
-	}
-	return "DefaultKind(" + strconv.Itoa(int(k)) + ")"
+	return enumName(defaultKindNames[:], uint8(k), "DefaultKind")
 }
 
 // Default is a parameter's default value.

@@ -181,3 +181,32 @@ func TestEmbeddedPatternsCompile(t *testing.T) {
 		}
 	}
 }
+
+// TestChildAtMatchesChildren: ChildAt walks the same nodes, in the same
+// order, as Children, for every object of both schemas.
+func TestChildAtMatchesChildren(t *testing.T) {
+	for _, s := range []*Schema{TR181(), TR098()} {
+		objects := 0
+		for n := range s.Nodes() {
+			if !n.IsObject() {
+				continue
+			}
+			objects++
+			var want []*Node
+			for c := range n.Children() {
+				want = append(want, c)
+			}
+			if len(want) != n.NumChildren() {
+				t.Fatalf("%s: NumChildren %d, Children yields %d", n.Path(), n.NumChildren(), len(want))
+			}
+			for i, c := range want {
+				if got := n.ChildAt(i); got != c {
+					t.Fatalf("%s: ChildAt(%d) is %s, Children has %s", n.Path(), i, got.Path(), c.Path())
+				}
+			}
+		}
+		if objects == 0 {
+			t.Fatalf("%s: no objects walked", s.Name())
+		}
+	}
+}

@@ -1,13 +1,12 @@
 package datamodel
 
 import (
-	"errors"
 	"strings"
 	"unicode/utf8"
 )
 
 // ErrDeviceID is wrapped by every error of ParseDeviceID and URLUnescape.
-var ErrDeviceID = errors.New("invalid device id")
+var ErrDeviceID error = &sentinel{"invalid device id"}
 
 // DeviceID identifies a CPE by the DeviceId of its Inform.
 type DeviceID struct {

@@ -12,15 +12,15 @@ import (
 var (
 	// ErrPath: the name is not a valid parameter or object path, or names
 	// nothing in the schema (fault 9005, Invalid parameter name).
-	ErrPath = errors.New("invalid parameter name")
+	ErrPath error = &sentinel{"invalid parameter name"}
 	// ErrType: the value is not of the parameter's type at all, e.g. "abc"
 	// for an unsignedInt, or the xsi:type the sender declared is not the
 	// parameter's (fault 9006, Invalid parameter type).
-	ErrType = errors.New("invalid parameter type")
+	ErrType error = &sentinel{"invalid parameter type"}
 	// ErrValue: the value has the right type but breaks a facet: out of
 	// range, not in the enumeration, too long, no pattern matches, or (for a
 	// list) an item is bad (fault 9007, Invalid parameter value).
-	ErrValue = errors.New("invalid parameter value")
+	ErrValue error = &sentinel{"invalid parameter value"}
 )
 
 // Fault codes of the sentinels.
@@ -46,6 +46,7 @@ func FaultCode(err error) int {
 
 // PathError reports a malformed path.
 type PathError struct {
+	_      incomparable
 	Path   string
 	Offset int // byte offset of the problem in Path
 	Reason string
@@ -63,6 +64,7 @@ func (e *PathError) Fault() int { return FaultInvalidName }
 
 // ValueError reports a value a type rejects. Kind is ErrType or ErrValue.
 type ValueError struct {
+	_      incomparable
 	Kind   error
 	Type   string // the type, as in "unsignedInt[1:]" or "IPv4Address"
 	Value  string // empty when the parameter is hidden or secured
@@ -98,3 +100,10 @@ func quote(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// sentinel is what errors.New returns, declared here so that the sentinels
+// are data the linker lays out rather than errors.New calls at init (the
+// router build does not inline errors.New).
+type sentinel struct{ s string }
+
+func (e *sentinel) Error() string { return e.s }

@@ -38,13 +38,26 @@ func (a attr) equal(b attr) bool {
 // the sake of its counters would make subtree requests useless.
 func (t *Tree) SetParameterAttributes(ctx context.Context, list []cwmp.SetParameterAttributesStruct) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	err := t.setParameterAttributes(ctx, list)
+	t.mu.Unlock()
+	return err
+}
+
+// setParameterAttributes is SetParameterAttributes' body, called with
+// t.mu held.
+func (t *Tree) setParameterAttributes(ctx context.Context, list []cwmp.SetParameterAttributesStruct) error {
 	if t.closed {
 		return ErrNoTree
 	}
-	next := map[string]attr{}
-	nodes := map[string]target{}
-	var order []string
+	// One map of pointers rather than separate maps of attributes and
+	// targets: each extra map of structs costs its own out-of-line access
+	// and assignment code in the router build.
+	type entry struct {
+		tg target
+		a  attr
+	}
+	seen := map[string]*entry{}
+	var order []*entry
 	for _, s := range list {
 		if s.NotificationChange && (s.Notification < cwmp.NotificationOff || s.Notification > cwmp.NotificationPassiveWithActiveLightweight) {
 			return cwmp.NewFault(cwmp.FaultInvalidArguments, "notification "+strconv.Itoa(int(s.Notification))+" for "+s.Name+" is outside 0-6")
@@ -53,47 +66,47 @@ func (t *Tree) SetParameterAttributes(ctx context.Context, list []cwmp.SetParame
 		if err != nil {
 			return nameFault(s.Name, err)
 		}
-		ps, err := t.params(ctx, ts[0])
+		ps, err := t.params(ctx, &ts[0])
 		if err != nil {
 			return err
 		}
 		whole := ts[0].at == atParam
-		for _, p := range ps {
-			a, ok := next[p.path]
-			if !ok {
-				a = t.attrOf(p.n, p.path)
-				order = append(order, p.path)
-				nodes[p.path] = p
+		for i := range ps {
+			p := &ps[i]
+			e := seen[p.path]
+			if e == nil {
+				e = &entry{tg: *p, a: t.attrOf(p.n, p.path)}
+				seen[p.path] = e
+				order = append(order, e)
 			}
 			if s.NotificationChange {
 				if refused(p.n, s.Notification) {
 					if whole {
-						return cwmp.NewFault(cwmp.FaultNotificationRejected, fmt.Sprintf("notification %d refused for %s (%s)", s.Notification, p.path, p.n.notify))
+						return cwmp.NewFault(cwmp.FaultNotificationRejected, "notification "+strconv.Itoa(int(s.Notification))+" refused for "+p.path+" ("+p.n.notify.String()+")")
 					}
 				} else {
-					a.notification = uint8(s.Notification)
+					e.a.notification = uint8(s.Notification)
 				}
 			}
 			if s.AccessListChange {
-				a.access = slices.Clone(s.AccessList)
-				if len(a.access) == 0 {
-					a.access = nil
+				e.a.access = slices.Clone(s.AccessList)
+				if len(e.a.access) == 0 {
+					e.a.access = nil
 				}
 			}
-			next[p.path] = a
 		}
 	}
 	save := map[string]attr{}
 	var drop []string
-	for _, p := range order {
-		a := next[p]
-		if a.equal(defaultAttr(nodes[p].n)) {
+	for _, e := range order {
+		p := e.tg.path
+		if e.a.equal(defaultAttr(e.tg.n)) {
 			if _, ok := t.attrs[p]; ok {
 				drop = append(drop, p)
 			}
 			continue
 		}
-		save[p] = a
+		save[p] = e.a
 	}
 	err := update(t.st, func(b batch) error {
 		if err := b.saveAttrs(save); err != nil {
@@ -102,7 +115,7 @@ func (t *Tree) SetParameterAttributes(ctx context.Context, list []cwmp.SetParame
 		return b.deleteAttrs(drop...)
 	})
 	if err != nil {
-		return errorf("model: persisting attributes: %w", err)
+		return fmt.Errorf("model: persisting attributes: %w", err)
 	}
 	for p, a := range save {
 		t.attrs[p] = a
@@ -112,16 +125,16 @@ func (t *Tree) SetParameterAttributes(ctx context.Context, list []cwmp.SetParame
 	}
 	// Newly watched parameters start from their current value; parameters
 	// no longer watched stop being compared.
-	for _, p := range order {
-		tg := nodes[p]
-		if !reportable(t.notification(tg.n, p)) {
+	for _, e := range order {
+		p := e.tg.path
+		if !reportable(t.notification(e.tg.n, p)) {
 			delete(t.baseline, p)
 			continue
 		}
 		if _, ok := t.baseline[p]; ok {
 			continue
 		}
-		v, err := t.rawValue(ctx, tg.n, tg.ix, p)
+		v, err := t.rawValue(ctx, e.tg.n, &e.tg.ix, p)
 		if err != nil {
 			return err
 		}
@@ -159,23 +172,26 @@ func (t *Tree) attrOf(n *tnode, path string) attr {
 // wildcards).
 func (t *Tree) GetParameterAttributes(ctx context.Context, names []string) ([]cwmp.ParameterAttributeStruct, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	var out []cwmp.ParameterAttributeStruct
 	for _, name := range names {
 		ts, err := t.resolve(ctx, name, true)
 		if err != nil {
+			t.mu.Unlock()
 			return nil, nameFault(name, err)
 		}
-		for _, tg := range ts {
-			ps, err := t.params(ctx, tg)
+		for i := range ts {
+			ps, err := t.params(ctx, &ts[i])
 			if err != nil {
+				t.mu.Unlock()
 				return nil, err
 			}
-			for _, p := range ps {
+			for j := range ps {
+				p := &ps[j]
 				a := t.attrOf(p.n, p.path)
 				out = append(out, cwmp.ParameterAttributeStruct{Name: p.path, Notification: cwmp.Notification(a.notification), AccessList: slices.Clone(a.access)})
 			}
 		}
 	}
+	t.mu.Unlock()
 	return out, nil
 }

@@ -55,7 +55,16 @@ func (k valueKind) String() string {
 // Binding says where a parameter's value comes from. Build one with Get,
 // GetSet, Const, Stored, StoredFunc or Pinned, refine it with the methods,
 // and hand it to Registry.Param.
+//
+// A Binding is one pointer: as a dozen fields it was copied twice at
+// every Param call site (out of its constructor, into Param), code the
+// router build carried once per site, across all the platforms.
 type Binding struct {
+	b *binding
+}
+
+// binding is what a Binding says; the tree keeps one per bound parameter.
+type binding struct {
 	get     Getter
 	set     Setter
 	check   Checker
@@ -70,11 +79,11 @@ type Binding struct {
 }
 
 // Get binds a read-only provider.
-func Get(get Getter) Binding { return Binding{get: get} }
+func Get(get Getter) Binding { return Binding{&binding{get: get}} }
 
 // GetSet binds a provider that can also apply values. Binding a setter to a
 // parameter the schema says is read-only fails at registration.
-func GetSet(get Getter, set Setter) Binding { return Binding{get: get, set: set} }
+func GetSet(get Getter, set Setter) Binding { return Binding{&binding{get: get, set: set}} }
 
 // The constructors that build a closure are kept out of line: inlined, the
 // compiler would copy the closure's code into every caller, once per
@@ -84,7 +93,7 @@ func GetSet(get Getter, set Setter) Binding { return Binding{get: get, set: set}
 //
 //go:noinline
 func Const(v string) Binding {
-	return Binding{get: func(context.Context, Index) (string, error) { return v, nil }}
+	return Binding{&binding{get: func(context.Context, Index) (string, error) { return v, nil }}}
 }
 
 // GetUint binds a read-only unsigned counter or gauge; the schema type must
@@ -92,13 +101,13 @@ func Const(v string) Binding {
 //
 //go:noinline
 func GetUint(get func(ctx context.Context, ix Index) (uint64, error)) Binding {
-	return Binding{kind: kindUnsigned, get: func(ctx context.Context, ix Index) (string, error) {
+	return Binding{&binding{kind: kindUnsigned, get: func(ctx context.Context, ix Index) (string, error) {
 		v, err := get(ctx, ix)
 		if err != nil {
 			return "", err
 		}
 		return strconv.FormatUint(v, 10), nil
-	}}
+	}}}
 }
 
 // GetInt binds a read-only signed value; the schema type must be int or
@@ -106,26 +115,26 @@ func GetUint(get func(ctx context.Context, ix Index) (uint64, error)) Binding {
 //
 //go:noinline
 func GetInt(get func(ctx context.Context, ix Index) (int64, error)) Binding {
-	return Binding{kind: kindSigned, get: func(ctx context.Context, ix Index) (string, error) {
+	return Binding{&binding{kind: kindSigned, get: func(ctx context.Context, ix Index) (string, error) {
 		v, err := get(ctx, ix)
 		if err != nil {
 			return "", err
 		}
 		return strconv.FormatInt(v, 10), nil
-	}}
+	}}}
 }
 
 // GetBool binds a read-only boolean; the schema type must be boolean.
 //
 //go:noinline
 func GetBool(get func(ctx context.Context, ix Index) (bool, error)) Binding {
-	return Binding{kind: kindBool, get: func(ctx context.Context, ix Index) (string, error) {
+	return Binding{&binding{kind: kindBool, get: func(ctx context.Context, ix Index) (string, error) {
 		v, err := get(ctx, ix)
 		if err != nil {
 			return "", err
 		}
 		return strconv.FormatBool(v), nil
-	}}
+	}}}
 }
 
 // Stored binds a parameter whose value the tree keeps in the store: set by
@@ -134,13 +143,13 @@ func GetBool(get func(ctx context.Context, ix Index) (bool, error)) Binding {
 // factory reset; "" means the schema's default, or the type's null value
 // when the schema has none. def must be valid for the schema type.
 func Stored(def string) Binding {
-	return Binding{stored: true, def: def, hasDef: def != ""}
+	return Binding{&binding{stored: true, def: def, hasDef: def != ""}}
 }
 
 // StoredFunc is Stored with a default that depends on the instance, e.g.
 // an SSID derived from the serial number.
 func StoredFunc(def func(ix Index) string) Binding {
-	return Binding{stored: true, defFunc: def}
+	return Binding{&binding{stored: true, defFunc: def}}
 }
 
 // Pinned binds a read-only value the platform dictates (an identity field,
@@ -149,7 +158,7 @@ func StoredFunc(def func(ix Index) string) Binding {
 // change like any other local change, so a firmware upgrade raises the
 // value change the data model asks for on SoftwareVersion.
 func Pinned(v string) Binding {
-	return Binding{stored: true, pinned: true, def: v, hasDef: true}
+	return Binding{&binding{stored: true, pinned: true, def: v, hasDef: true}}
 }
 
 // Command binds a command parameter (command="true" in the schema, e.g.
@@ -158,26 +167,39 @@ func Pinned(v string) Binding {
 //
 //go:noinline
 func Command(run func(ctx context.Context, ix Index) error) Binding {
-	return Binding{cmd: true, set: func(ctx context.Context, ix Index, v string) error {
+	return Binding{&binding{cmd: true, set: func(ctx context.Context, ix Index, v string) error {
 		if v == "true" || v == "1" {
 			return run(ctx, ix)
 		}
 		return nil
-	}}
+	}}}
 }
 
 // Check adds a value check that runs after schema validation.
 func (b Binding) Check(fn Checker) Binding {
-	b.check = fn
-	return b
+	c := b.clone()
+	c.check = fn
+	return Binding{c}
 }
 
 // RebootRequired marks a parameter whose new value takes effect only after
 // a reboot: SetParameterValues then answers Status 1.
 func (b Binding) RebootRequired() Binding {
-	b.reboot = true
-	return b
+	c := b.clone()
+	c.reboot = true
+	return Binding{c}
+}
+
+// clone copies what b says, so that refining or registering a Binding
+// never changes another one built from the same value. The zero Binding
+// says nothing.
+func (b Binding) clone() *binding {
+	if b.b == nil {
+		return &binding{}
+	}
+	c := *b.b
+	return &c
 }
 
 // writable reports whether the binding can take a value at all.
-func (b *Binding) writable() bool { return b.set != nil || (b.stored && !b.pinned) }
+func (b *binding) writable() bool { return b.set != nil || (b.stored && !b.pinned) }

@@ -117,7 +117,7 @@ func TestCase31GPNRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0] != (cwmp.ParameterInfoStruct{Name: "Device.", Writable: false}) {
+	if len(got) != 1 || got[0].Name != "Device." || got[0].Writable {
 		t.Fatalf("got %v", got)
 	}
 	all, err := f.tree.GetParameterNames(f.ctx, "", false)

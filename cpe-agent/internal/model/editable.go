@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 )
 
@@ -45,14 +46,14 @@ func (r *Registry) Editable(path string, list Lister, hooks RowHooks) {
 }
 
 // errRowKey marks an Add hook that broke its contract.
-var errRowKey = errors.New("the provider's new row has no key of its own")
+var errRowKey error = &sentinel{"the provider's new row has no key of its own"}
 
 // addRow is AddObject on an editable table whose current rows are s: the
 // hook makes the row and the tree records its key under a new number, in
 // one store transaction with the ParameterKey. If the transaction fails
 // after the hook made the row, the row is deleted again, so the system
 // and the tree agree. Called with t.mu held.
-func (t *Tree) addRow(ctx context.Context, tg target, table string, s *instSet, key string) (uint32, []fired, error) {
+func (t *Tree) addRow(ctx context.Context, tg *target, table string, s *instSet, key string) (uint32, []fired, error) {
 	var (
 		num  uint32
 		rk   string
@@ -66,11 +67,11 @@ func (t *Tree) addRow(ctx context.Context, tg target, table string, s *instSet, 
 		num = n
 		rk, err = tg.n.tbl.rows.Add(ctx, tg.ix.push(num, ""))
 		if err != nil {
-			return errorf("model: adding to %s: %w", table, err)
+			return fmt.Errorf("model: adding to %s: %w", table, err)
 		}
 		made = true
 		if rk == "" || s != nil && slices.Contains(s.keys, rk) {
-			return errorf("model: adding to %s: key %q: %w", table, rk, errRowKey)
+			return fmt.Errorf("model: adding to %s: key %q: %w", table, rk, errRowKey)
 		}
 		if err := b.putInstance(table, num); err != nil {
 			return err

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -109,18 +110,18 @@ func (r *Registry) storeManagedParams(tn *tnode) {
 		if err != nil || n.bind != nil || n.access == datamodel.ReadOnly || n.command {
 			continue
 		}
-		var b Binding
+		var b *binding
 		if name == "Alias" {
-			b = StoredFunc(func(ix Index) string { return "cpe-" + strconv.FormatUint(uint64(ix.Last()), 10) })
+			b = StoredFunc(func(ix Index) string { return "cpe-" + strconv.FormatUint(uint64(ix.Last()), 10) }).b
 		} else {
-			b = Stored("")
+			b = Stored("").b
 			b.def = schemaDefault(n.sch, n.kind)
 		}
 		if err := validate(n.sch, "", b.def, false); b.defFunc == nil && err != nil {
 			r.fail("%s: no valid default for a stored parameter of a managed table (%v): bind it", n.tmpl(), err)
 			continue
 		}
-		n.bind = &b
+		n.bind = b
 	}
 }
 
@@ -139,11 +140,11 @@ func (r *Registry) bindCount(tn *tnode) {
 	if err != nil || n.bind != nil {
 		return
 	}
-	n.bind = &Binding{kind: kindUnsigned, get: func(ctx context.Context, ix Index) (string, error) {
+	n.bind = &binding{kind: kindUnsigned, get: func(ctx context.Context, ix Index) (string, error) {
 		if ix.t == nil {
 			return "", errors.New("model: count outside a tree")
 		}
-		s, _, err := ix.t.instances(ctx, tn, ix)
+		s, _, err := ix.t.instances(ctx, tn, &ix)
 		if err != nil {
 			return "", err
 		}
@@ -171,7 +172,14 @@ func (r *Registry) forced() (inform, active []*tnode) {
 // the previous run's as local changes. Called with t.mu held.
 func (t *Tree) checkPinned(ctx context.Context, fire *[]fired) error {
 	save := map[string]string{}
-	var changed []target
+	// Pinned parameters sit outside tables: the node and its path say all
+	// (a whole target, Index included, would be built for each).
+	type pinned struct {
+		_    incomparable
+		n    *tnode
+		path string
+	}
+	var changed []pinned
 	t.reg.eachNode(func(n *tnode) {
 		if n.bind == nil || !n.bind.pinned {
 			return
@@ -182,7 +190,7 @@ func (t *Tree) checkPinned(ctx context.Context, fire *[]fired) error {
 		}
 		save[n.tmpl()] = n.bind.def
 		if ok {
-			changed = append(changed, target{n: n, ix: Index{t: t}, path: n.tmpl(), at: atParam})
+			changed = append(changed, pinned{n: n, path: n.tmpl()})
 		}
 	})
 	if len(save) == 0 {
@@ -205,7 +213,7 @@ func (t *Tree) checkPinned(ctx context.Context, fire *[]fired) error {
 		return b.addPending(add...)
 	})
 	if err != nil {
-		return errorf("model: recording platform values: %w", err)
+		return fmt.Errorf("model: recording platform values: %w", err)
 	}
 	for k, v := range save {
 		t.values[k] = v

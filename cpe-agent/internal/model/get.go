@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"fmt"
 
 	"gatewarden/protocol/cwmp"
 	"gatewarden/protocol/datamodel"
@@ -9,25 +10,25 @@ import (
 
 // rawValue reads a parameter's value as the system has it, unmasked.
 // Called with t.mu held.
-func (t *Tree) rawValue(ctx context.Context, n *tnode, ix Index, path string) (string, error) {
+func (t *Tree) rawValue(ctx context.Context, n *tnode, ix *Index, path string) (string, error) {
 	b := n.bind
 	switch {
 	case b == nil:
-		return "", errorf("model: %s is not bound", path)
+		return "", fmt.Errorf("model: %s is not bound", path)
 	case b.stored:
 		return t.storedValue(n, path, ix), nil
 	case b.get == nil:
 		return nullValue(n.kind), nil
 	}
-	v, err := b.get(ctx, ix)
+	v, err := b.get(ctx, *ix)
 	if err != nil {
-		return "", errorf("model: reading %s: %w", path, err)
+		return "", fmt.Errorf("model: reading %s: %w", path, err)
 	}
 	return v, nil
 }
 
 // storedValue returns the persisted value or the binding's default.
-func (t *Tree) storedValue(n *tnode, path string, ix Index) string {
+func (t *Tree) storedValue(n *tnode, path string, ix *Index) string {
 	if v, ok := t.values[path]; ok {
 		return v
 	}
@@ -35,16 +36,16 @@ func (t *Tree) storedValue(n *tnode, path string, ix Index) string {
 }
 
 // defaultOf is the value a stored parameter has before anything set it.
-func defaultOf(n *tnode, ix Index) string {
+func defaultOf(n *tnode, ix *Index) string {
 	if n.bind.defFunc != nil {
-		return n.bind.defFunc(ix)
+		return n.bind.defFunc(*ix)
 	}
 	return n.bind.def
 }
 
 // acsValue is what the ACS may see: hidden and secured parameters read as
 // the empty string, command parameters as their type's null value.
-func (t *Tree) acsValue(ctx context.Context, n *tnode, ix Index, path string) (string, error) {
+func (t *Tree) acsValue(ctx context.Context, n *tnode, ix *Index, path string) (string, error) {
 	switch {
 	case n.hidden || n.secured:
 		return "", nil
@@ -73,20 +74,22 @@ func nullValue(k datamodel.Kind) string {
 // the whole request with 9005.
 func (t *Tree) GetParameterValues(ctx context.Context, names []string) ([]cwmp.ParameterValueStruct, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	out := make([]cwmp.ParameterValueStruct, 0, min(t.gpvHint, maxHint))
 	for _, name := range names {
 		ts, err := t.resolve(ctx, name, true)
 		if err != nil {
+			t.mu.Unlock()
 			return nil, nameFault(name, err)
 		}
-		for _, tg := range ts {
-			if out, err = t.appendValues(ctx, out, tg); err != nil {
+		for i := range ts {
+			if out, err = t.appendValues(ctx, out, &ts[i]); err != nil {
+				t.mu.Unlock()
 				return nil, err
 			}
 		}
 	}
 	t.gpvHint = max(t.gpvHint, len(out))
+	t.mu.Unlock()
 	return out, nil
 }
 
@@ -94,15 +97,15 @@ func (t *Tree) GetParameterValues(ctx context.Context, names []string) ([]cwmp.P
 const maxHint = 4096
 
 // appendValues appends the ACS view of every parameter under tg.
-func (t *Tree) appendValues(ctx context.Context, out []cwmp.ParameterValueStruct, tg target) ([]cwmp.ParameterValueStruct, error) {
+func (t *Tree) appendValues(ctx context.Context, out []cwmp.ParameterValueStruct, tg *target) ([]cwmp.ParameterValueStruct, error) {
 	if tg.at == atParam {
-		v, err := t.acsValue(ctx, tg.n, tg.ix, tg.path)
+		v, err := t.acsValue(ctx, tg.n, &tg.ix, tg.path)
 		if err != nil {
 			return nil, err
 		}
 		return append(out, cwmp.ParameterValueStruct{Name: tg.path, Value: v, Type: tg.n.kind.String()}), nil
 	}
-	err := t.walkBelow(ctx, tg, func(n *tnode, ix Index, path []byte, kind at) error {
+	err := t.walkBelow(ctx, tg, func(n *tnode, ix *Index, path []byte, kind at) error {
 		if kind != atParam {
 			return nil
 		}
@@ -121,10 +124,12 @@ func (t *Tree) appendValues(ctx context.Context, out []cwmp.ParameterValueStruct
 // secured values unmasked. Unknown names give a 9005 fault.
 func (t *Tree) Value(ctx context.Context, path string) (string, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	tg, err := t.resolveParam(ctx, path)
-	if err != nil {
+	var tg target
+	if err := t.resolveParam(ctx, path, &tg); err != nil {
+		t.mu.Unlock()
 		return "", nameFault(path, err)
 	}
-	return t.rawValue(ctx, tg.n, tg.ix, tg.path)
+	v, err := t.rawValue(ctx, tg.n, &tg.ix, tg.path)
+	t.mu.Unlock()
+	return v, err
 }

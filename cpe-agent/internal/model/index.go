@@ -15,8 +15,12 @@ const maxLevels = 6
 // provider gave the instance. The zero Index addresses parameters outside
 // any table.
 //
-// Providers receive an Index by value; it stays valid after the call.
+// Providers receive an Index by value; it stays valid after the call. Its
+// methods take a pointer all the same: an Index is about 80 bytes, and a
+// value receiver copies it at every call, code the router build carries
+// once per call site.
 type Index struct {
+	_    incomparable
 	n    uint8
 	nums [maxLevels]uint32
 	keys [maxLevels]string
@@ -24,10 +28,10 @@ type Index struct {
 }
 
 // Len returns how many instance levels the Index holds.
-func (ix Index) Len() int { return int(ix.n) }
+func (ix *Index) Len() int { return int(ix.n) }
 
 // Num returns the instance number at level i (0 = outermost table).
-func (ix Index) Num(i int) uint32 {
+func (ix *Index) Num(i int) uint32 {
 	if i < 0 || i >= int(ix.n) {
 		return 0
 	}
@@ -37,7 +41,7 @@ func (ix Index) Num(i int) uint32 {
 // Key returns the provider's key of the instance at level i: the string a
 // Lister returned for it. Instances of managed tables have no key and
 // return their number in decimal.
-func (ix Index) Key(i int) string {
+func (ix *Index) Key(i int) string {
 	if i < 0 || i >= int(ix.n) {
 		return ""
 	}
@@ -48,10 +52,10 @@ func (ix Index) Key(i int) string {
 }
 
 // Last returns the innermost instance number, 0 for the zero Index.
-func (ix Index) Last() uint32 { return ix.Num(int(ix.n) - 1) }
+func (ix *Index) Last() uint32 { return ix.Num(int(ix.n) - 1) }
 
 // LastKey returns the innermost key.
-func (ix Index) LastKey() string { return ix.Key(int(ix.n) - 1) }
+func (ix *Index) LastKey() string { return ix.Key(int(ix.n) - 1) }
 
 // Stored returns the value the tree keeps for a stored parameter of this
 // instance, named by its template ("Device.IP.Interface.{i}.Enable"): the
@@ -60,7 +64,7 @@ func (ix Index) LastKey() string { return ix.Key(int(ix.n) - 1) }
 // It is only valid inside a Getter, Setter or Lister call, which run with
 // the tree locked; it returns "" for anything that is not a stored
 // parameter.
-func (ix Index) Stored(template string) string {
+func (ix *Index) Stored(template string) string {
 	if ix.t == nil {
 		return ""
 	}
@@ -78,7 +82,7 @@ func (ix Index) Stored(template string) string {
 // Path fills the {i} of a template path with the instance numbers of ix:
 // Path("Device.WiFi.SSID.{i}.SSID") is "Device.WiFi.SSID.1.SSID". A
 // template with more {i} than ix has levels is returned unchanged.
-func (ix Index) Path(template string) string {
+func (ix *Index) Path(template string) string {
 	p, ok := fill(template, ix)
 	if !ok {
 		return template
@@ -86,19 +90,21 @@ func (ix Index) Path(template string) string {
 	return p
 }
 
-// push returns ix with one more level.
-func (ix Index) push(num uint32, key string) Index {
-	if int(ix.n) < maxLevels {
-		ix.nums[ix.n] = num
-		ix.keys[ix.n] = key
-		ix.n++
+// push returns ix with one more level. A pointer receiver: an Index is
+// about 80 bytes, and copying it in costs code at every call.
+func (ix *Index) push(num uint32, key string) Index {
+	out := *ix
+	if int(out.n) < maxLevels {
+		out.nums[out.n] = num
+		out.keys[out.n] = key
+		out.n++
 	}
-	return ix
+	return out
 }
 
 // fill replaces the {i} of a template path with the numbers of ix, in
 // order; ok is false when ix has too few levels.
-func fill(template string, ix Index) (string, bool) {
+func fill(template string, ix *Index) (string, bool) {
 	const ph = "{i}"
 	i := strings.Index(template, ph)
 	if i < 0 {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -28,11 +29,11 @@ func (t *Tree) DeviceID(ctx context.Context) (cwmp.DeviceIdStruct, error) {
 		{"Device.DeviceInfo.ProductClass", &id.ProductClass},
 		{"Device.DeviceInfo.SerialNumber", &id.SerialNumber},
 	} {
-		tg, err := t.resolveParam(ctx, f.path)
-		if err != nil {
-			return id, errorf("model: DeviceId needs %s: %w", f.path, err)
+		var tg target
+		if err := t.resolveParam(ctx, f.path, &tg); err != nil {
+			return id, fmt.Errorf("model: DeviceId needs %s: %w", f.path, err)
 		}
-		v, err := t.rawValue(ctx, tg.n, tg.ix, tg.path)
+		v, err := t.rawValue(ctx, tg.n, &tg.ix, tg.path)
 		if err != nil {
 			return id, err
 		}
@@ -50,14 +51,20 @@ func (t *Tree) DeviceID(ctx context.Context) (cwmp.DeviceIdStruct, error) {
 // cleared by InformDelivered.
 func (t *Tree) InformParameters(ctx context.Context, events []cwmp.EventCode) ([]cwmp.ParameterValueStruct, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	out, err := t.informParameters(ctx, events)
+	t.mu.Unlock()
+	return out, err
+}
+
+// informParameters is InformParameters' body, called with t.mu held.
+func (t *Tree) informParameters(ctx context.Context, events []cwmp.EventCode) ([]cwmp.ParameterValueStruct, error) {
 	var out []cwmp.ParameterValueStruct
 	seen := map[string]bool{}
-	add := func(tg target) error {
+	add := func(tg *target) error {
 		if seen[tg.path] {
 			return nil
 		}
-		v, err := t.acsValue(ctx, tg.n, tg.ix, tg.path)
+		v, err := t.acsValue(ctx, tg.n, &tg.ix, tg.path)
 		if err != nil {
 			return err
 		}
@@ -70,8 +77,8 @@ func (t *Tree) InformParameters(ctx context.Context, events []cwmp.EventCode) ([
 		if err != nil {
 			return nil, err
 		}
-		for _, tg := range ts {
-			if err := add(tg); err != nil {
+		for i := range ts {
+			if err := add(&ts[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -84,16 +91,16 @@ func (t *Tree) InformParameters(ctx context.Context, events []cwmp.EventCode) ([
 		}
 		sort.Strings(paths)
 		for _, p := range paths {
-			tg, err := t.resolveParam(ctx, p)
-			if err != nil {
+			var tg target
+			if err := t.resolveParam(ctx, p, &tg); err != nil {
 				// Gone (its instance vanished): nothing left to report.
 				t.reported[p] = ""
 				continue
 			}
-			if err := add(tg); err != nil {
+			if err := add(&tg); err != nil {
 				return nil, err
 			}
-			v, err := t.rawValue(ctx, tg.n, tg.ix, tg.path)
+			v, err := t.rawValue(ctx, tg.n, &tg.ix, tg.path)
 			if err != nil {
 				return nil, err
 			}
@@ -108,12 +115,12 @@ func (t *Tree) InformParameters(ctx context.Context, events []cwmp.EventCode) ([
 
 // informParameterMatches adds the parameters the enabled
 // ManagementServer.InformParameter.{i} entries ask for.
-func (t *Tree) informParameterMatches(ctx context.Context, events []cwmp.EventCode, add func(target) error) error {
+func (t *Tree) informParameterMatches(ctx context.Context, events []cwmp.EventCode, add func(*target) error) error {
 	tn := t.reg.lookup(informParamTable)
 	if tn == nil || tn.tbl == nil {
 		return nil
 	}
-	s, table, err := t.instances(ctx, tn, Index{t: t})
+	s, table, err := t.instances(ctx, tn, &Index{t: t})
 	if err != nil || s == nil {
 		return err
 	}
@@ -133,13 +140,13 @@ func (t *Tree) informParameterMatches(ctx context.Context, events []cwmp.EventCo
 		if err != nil {
 			continue // matches nothing now: skipped, as the data model says
 		}
-		for _, tg := range ts {
-			ps, err := t.params(ctx, tg)
+		for i := range ts {
+			ps, err := t.params(ctx, &ts[i])
 			if err != nil {
 				return err
 			}
-			for _, p := range ps {
-				if err := add(p); err != nil {
+			for j := range ps {
+				if err := add(&ps[j]); err != nil {
 					return err
 				}
 			}
@@ -160,7 +167,9 @@ func eventListMatches(list string, events []cwmp.EventCode) bool {
 		}
 		return false
 	}
-	for item := range strings.SplitSeq(list, ",") {
+	// A slice loop, not strings.SplitSeq: range-over-func is a closure
+	// and its state machine in the router build (no inlining).
+	for _, item := range strings.Split(list, ",") {
 		if hasEvent(events, cwmp.EventCode(strings.TrimSpace(item))) {
 			return true
 		}
@@ -182,7 +191,13 @@ func hasEvent(events []cwmp.EventCode, code cwmp.EventCode) bool {
 // pending, unless they changed again since.
 func (t *Tree) InformDelivered(ctx context.Context) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	err := t.informDelivered()
+	t.mu.Unlock()
+	return err
+}
+
+// informDelivered is InformDelivered's body, called with t.mu held.
+func (t *Tree) informDelivered() error {
 	if len(t.reported) == 0 {
 		return nil
 	}
@@ -198,7 +213,7 @@ func (t *Tree) InformDelivered(ctx context.Context) error {
 	}
 	sort.Strings(drop)
 	if err := update(t.st, func(b batch) error { return b.deletePending(drop...) }); err != nil {
-		return errorf("model: clearing reported changes: %w", err)
+		return fmt.Errorf("model: clearing reported changes: %w", err)
 	}
 	for _, p := range drop {
 		delete(t.pending, p)
@@ -211,8 +226,9 @@ func (t *Tree) InformDelivered(ctx context.Context) error {
 // "4 VALUE CHANGE".
 func (t *Tree) HasPendingChanges() bool {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.pending) > 0
+	n := len(t.pending)
+	t.mu.Unlock()
+	return n > 0
 }
 
 // DiscardPendingChanges drops every pending change (a new boot discards
@@ -220,23 +236,27 @@ func (t *Tree) HasPendingChanges() bool {
 // new baseline.
 func (t *Tree) DiscardPendingChanges(ctx context.Context) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	drop := make([]string, 0, len(t.pending))
 	for p := range t.pending {
 		drop = append(drop, p)
 	}
 	sort.Strings(drop)
 	if err := update(t.st, func(b batch) error { return b.deletePending(drop...) }); err != nil {
-		return errorf("model: discarding changes: %w", err)
+		t.mu.Unlock()
+		return fmt.Errorf("model: discarding changes: %w", err)
 	}
 	clear(t.pending)
 	t.reported = nil
-	for _, w := range t.watchedTargets(ctx) {
-		v, err := t.rawValue(ctx, w.n, w.ix, w.path)
+	ws := t.watchedTargets(ctx)
+	for i := range ws {
+		w := &ws[i]
+		v, err := t.rawValue(ctx, w.n, &w.ix, w.path)
 		if err != nil {
+			t.mu.Unlock()
 			return err
 		}
 		t.baseline[w.path] = v
 	}
+	t.mu.Unlock()
 	return nil
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ func instancePath(table string, n uint32) string {
 
 // tablePath returns the concrete path of table node n under the instance
 // parent: "Device.IP.Interface.2.IPv4Address.".
-func tablePath(n *tnode, parent Index) string {
+func tablePath(n *tnode, parent *Index) string {
 	tmpl := strings.TrimSuffix(n.tmpl(), "{i}.")
 	p, _ := fill(tmpl, parent)
 	return p
@@ -51,13 +52,13 @@ func tablePath(n *tnode, parent Index) string {
 
 // instances returns the instances table node n has under parent, asking
 // the provider for listed tables. Called with t.mu held.
-func (t *Tree) instances(ctx context.Context, n *tnode, parent Index) (*instSet, string, error) {
+func (t *Tree) instances(ctx context.Context, n *tnode, parent *Index) (*instSet, string, error) {
 	return t.instancesAt(ctx, n, parent, tablePath(n, parent))
 }
 
 // instancesAt is instances for a caller that has the table's concrete path
 // at hand.
-func (t *Tree) instancesAt(ctx context.Context, n *tnode, parent Index, table string) (*instSet, string, error) {
+func (t *Tree) instancesAt(ctx context.Context, n *tnode, parent *Index, table string) (*instSet, string, error) {
 	if n.tbl.kind == managed {
 		return t.inst[table], table, nil
 	}
@@ -68,10 +69,10 @@ func (t *Tree) instancesAt(ctx context.Context, n *tnode, parent Index, table st
 // refresh maps the provider's current keys onto instance numbers: known
 // keys keep theirs, new keys get fresh numbers, vanished keys lose theirs
 // for good (with whatever the tree kept beneath them).
-func (t *Tree) refresh(ctx context.Context, n *tnode, table string, parent Index) (*instSet, error) {
-	keys, err := n.tbl.list(ctx, parent)
+func (t *Tree) refresh(ctx context.Context, n *tnode, table string, parent *Index) (*instSet, error) {
+	keys, err := n.tbl.list(ctx, *parent)
 	if err != nil {
-		return nil, errorf("model: listing %s: %w", table, err)
+		return nil, fmt.Errorf("model: listing %s: %w", table, err)
 	}
 	old := t.inst[table]
 	if old != nil && slices.Equal(old.keys, keys) && len(old.nums) == len(keys) {
@@ -133,7 +134,7 @@ func (t *Tree) refresh(ctx context.Context, n *tnode, table string, parent Index
 		return nil
 	})
 	if err != nil {
-		return nil, errorf("model: recording instances of %s: %w", table, err)
+		return nil, fmt.Errorf("model: recording instances of %s: %w", table, err)
 	}
 	for _, p := range gone {
 		t.forgetUnder(p)

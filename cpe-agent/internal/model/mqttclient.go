@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,7 +67,7 @@ func oneOf(allowed []string) Checker {
 		if slices.Contains(allowed, v) {
 			return nil
 		}
-		return errorf("not supported here: want one of %s", strings.Join(allowed, ", "))
+		return fmt.Errorf("not supported here: want one of %s", strings.Join(allowed, ", "))
 	}
 }
 

@@ -19,13 +19,20 @@ import (
 // DeleteObject is.
 func (t *Tree) GetParameterNames(ctx context.Context, path string, nextLevel bool) ([]cwmp.ParameterInfoStruct, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	out, err := t.parameterNames(ctx, path, nextLevel)
+	t.mu.Unlock()
+	return out, err
+}
+
+// parameterNames is GetParameterNames' body, called with t.mu held.
+func (t *Tree) parameterNames(ctx context.Context, path string, nextLevel bool) ([]cwmp.ParameterInfoStruct, error) {
 	ts, err := t.resolve(ctx, path, true)
 	if err != nil {
 		return nil, nameFault(path, err)
 	}
 	var out []cwmp.ParameterInfoStruct
-	for _, tg := range ts {
+	for i := range ts {
+		tg := &ts[i]
 		if path == "" && nextLevel {
 			return []cwmp.ParameterInfoStruct{{Name: t.root.tmpl(), Writable: false}}, nil
 		}
@@ -39,8 +46,8 @@ func (t *Tree) GetParameterNames(ctx context.Context, path string, nextLevel boo
 		if nextLevel {
 			out, err = t.appendChildren(ctx, out, tg)
 		} else {
-			out = append(out, cwmp.ParameterInfoStruct{Name: tg.path, Writable: writable(tg.n, tg.ix, tg.at)})
-			err = t.walkBelow(ctx, tg, func(n *tnode, ix Index, p []byte, kind at) error {
+			out = append(out, cwmp.ParameterInfoStruct{Name: tg.path, Writable: writable(tg.n, &tg.ix, tg.at)})
+			err = t.walkBelow(ctx, tg, func(n *tnode, ix *Index, p []byte, kind at) error {
 				out = append(out, cwmp.ParameterInfoStruct{Name: string(p), Writable: writable(n, ix, kind)})
 				return nil
 			})
@@ -54,9 +61,9 @@ func (t *Tree) GetParameterNames(ctx context.Context, path string, nextLevel boo
 
 // appendChildren lists the direct children of an object, table or
 // instance.
-func (t *Tree) appendChildren(ctx context.Context, out []cwmp.ParameterInfoStruct, tg target) ([]cwmp.ParameterInfoStruct, error) {
+func (t *Tree) appendChildren(ctx context.Context, out []cwmp.ParameterInfoStruct, tg *target) ([]cwmp.ParameterInfoStruct, error) {
 	if tg.at == atTable {
-		s, table, err := t.instances(ctx, tg.n, tg.ix)
+		s, table, err := t.instances(ctx, tg.n, &tg.ix)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +71,8 @@ func (t *Tree) appendChildren(ctx context.Context, out []cwmp.ParameterInfoStruc
 			return out, nil
 		}
 		for i, num := range s.nums {
-			out = append(out, cwmp.ParameterInfoStruct{Name: instancePath(table, num), Writable: deletable(tg.n, tg.ix.push(num, s.key(i)))})
+			ix := tg.ix.push(num, s.key(i))
+			out = append(out, cwmp.ParameterInfoStruct{Name: instancePath(table, num), Writable: deletable(tg.n, &ix)})
 		}
 		return out, nil
 	}
@@ -77,13 +85,13 @@ func (t *Tree) appendChildren(ctx context.Context, out []cwmp.ParameterInfoStruc
 		case k.object:
 			name, kind = name+".", atObject
 		}
-		out = append(out, cwmp.ParameterInfoStruct{Name: name, Writable: writable(k, tg.ix, kind)})
+		out = append(out, cwmp.ParameterInfoStruct{Name: name, Writable: writable(k, &tg.ix, kind)})
 	}
 	return out, nil
 }
 
 // writable is GetParameterNames' Writable of node n at ix.
-func writable(n *tnode, ix Index, kind at) bool {
+func writable(n *tnode, ix *Index, kind at) bool {
 	switch kind {
 	case atParam:
 		return n.writableByACS()
@@ -96,11 +104,11 @@ func writable(n *tnode, ix Index, kind at) bool {
 // deletable reports whether the ACS may delete instance ix of table node
 // n: any instance of a managed table, the rows of an editable one that
 // its Deletable hook allows.
-func deletable(n *tnode, ix Index) bool {
+func deletable(n *tnode, ix *Index) bool {
 	if !writableObject(n, atInstance) {
 		return false
 	}
-	return n.tbl.kind != editable || n.tbl.rows.Deletable == nil || n.tbl.rows.Deletable(ix)
+	return n.tbl.kind != editable || n.tbl.rows.Deletable == nil || n.tbl.rows.Deletable(*ix)
 }
 
 // writableObject: a table is writable when the ACS may add instances, an

@@ -22,7 +22,7 @@ type tnode struct {
 	// tables
 	tbl *table
 	// parameters
-	bind *Binding
+	bind *binding
 }
 
 // facts are the schema properties the tree consults on hot paths.

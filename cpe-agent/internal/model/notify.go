@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -49,22 +50,23 @@ func (t *Tree) watchedTargets(ctx context.Context) []target {
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		tg, err := t.resolveParam(ctx, p)
-		if err != nil || !reportable(t.notification(tg.n, p)) {
+		out = append(out, target{})
+		tg := &out[len(out)-1]
+		if err := t.resolveParam(ctx, p, tg); err != nil || !reportable(t.notification(tg.n, p)) {
+			out = out[:len(out)-1]
 			continue
 		}
 		seen[p] = true
-		out = append(out, tg)
 	}
 	for _, n := range t.forcedAct {
 		ts, err := t.resolve(ctx, wildcardOf(n.tmpl()), true)
 		if err != nil {
 			continue
 		}
-		for _, tg := range ts {
-			if !seen[tg.path] && reportable(t.notification(tg.n, tg.path)) {
+		for i := range ts {
+			if tg := &ts[i]; !seen[tg.path] && reportable(t.notification(tg.n, tg.path)) {
 				seen[tg.path] = true
-				out = append(out, tg)
+				out = append(out, *tg)
 			}
 		}
 	}
@@ -98,15 +100,15 @@ func (t *Tree) Notify(ctx context.Context, paths ...string) error {
 		if err != nil {
 			continue
 		}
-		for _, tg := range ts {
-			ps, err := t.params(ctx, tg)
+		for i := range ts {
+			ps, err := t.params(ctx, &ts[i])
 			if err != nil {
 				t.mu.Unlock()
 				return err
 			}
-			for _, pt := range ps {
-				if reportable(t.notification(pt.n, pt.path)) {
-					check = append(check, pt)
+			for j := range ps {
+				if pt := &ps[j]; reportable(t.notification(pt.n, pt.path)) {
+					check = append(check, *pt)
 				}
 			}
 		}
@@ -128,8 +130,9 @@ func (t *Tree) detect(ctx context.Context, ts []target) ([]fired, error) {
 	var fire []fired
 	var add, prev []string
 	var firstErr error
-	for _, tg := range ts {
-		v, err := t.rawValue(ctx, tg.n, tg.ix, tg.path)
+	for i := range ts {
+		tg := &ts[i]
+		v, err := t.rawValue(ctx, tg.n, &tg.ix, tg.path)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
@@ -160,7 +163,7 @@ func (t *Tree) detect(ctx context.Context, ts []target) ([]fired, error) {
 			for i, p := range add {
 				t.baseline[p] = prev[i]
 			}
-			return nil, errorf("model: recording changed parameters: %w", err)
+			return nil, fmt.Errorf("model: recording changed parameters: %w", err)
 		}
 		for _, p := range add {
 			t.pending[p] = struct{}{}
@@ -207,8 +210,8 @@ func (t *Tree) notifyChanged(fire []fired) {
 // local UI, or a provider change the tree detected).
 func (t *Tree) Watch(path string, fn func(value string)) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.watchers[path] = append(t.watchers[path], fn)
+	t.mu.Unlock()
 }
 
 // Run polls for value changes every Options.PollInterval on the tree's

@@ -34,14 +34,14 @@ func (t *Tree) addObject(ctx context.Context, object, key string) (uint32, []fir
 	if err != nil {
 		return 0, nil, nameFault(object, err)
 	}
-	tg := ts[0]
+	tg := &ts[0]
 	if tg.at != atTable || !writableObject(tg.n, atTable) {
 		return 0, nil, cwmp.NewFault(cwmp.FaultInvalidParameterName, object+" is not a table the ACS can add to")
 	}
 	if err := t.checkKey(key); err != nil {
 		return 0, nil, err
 	}
-	s, table, err := t.instances(ctx, tg.n, tg.ix)
+	s, table, err := t.instances(ctx, tg.n, &tg.ix)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -60,7 +60,7 @@ func (t *Tree) addObject(ctx context.Context, object, key string) (uint32, []fir
 		}
 		num = n
 		ix := tg.ix.push(num, "")
-		values = t.instanceDefaults(tg.n, ix, instancePath(table, num), nil)
+		values = t.instanceDefaults(tg.n, &ix, instancePath(table, num), nil)
 		if kn := t.keyNode(); kn != nil {
 			values[ParameterKeyPath] = key
 		}
@@ -69,7 +69,7 @@ func (t *Tree) addObject(ctx context.Context, object, key string) (uint32, []fir
 		}
 		if h := tg.n.tbl.hooks.Add; h != nil {
 			if err := h(ctx, ix); err != nil {
-				return errorf("model: creating %s%d: %w", table, num, err)
+				return fmt.Errorf("model: creating %s%d: %w", table, num, err)
 			}
 		}
 		return nil
@@ -120,7 +120,7 @@ func (t *Tree) addToSet(table string, num uint32) {
 // instanceDefaults returns the initial values of the stored parameters of
 // a new instance (table node n, instance ix at path), walking its
 // non-table sub-objects too, with overrides by relative name.
-func (t *Tree) instanceDefaults(n *tnode, ix Index, path string, overrides map[string]string) map[string]string {
+func (t *Tree) instanceDefaults(n *tnode, ix *Index, path string, overrides map[string]string) map[string]string {
 	out := map[string]string{}
 	var walk func(n *tnode, prefix, rel string)
 	walk = func(n *tnode, prefix, rel string) {
@@ -172,7 +172,7 @@ func (t *Tree) deleteObject(ctx context.Context, object, key string) ([]fired, e
 	if err := t.checkKey(key); err != nil {
 		return nil, err
 	}
-	if !deletable(tg.n, tg.ix) {
+	if !deletable(tg.n, &tg.ix) {
 		return nil, cwmp.NewFault(cwmp.FaultRequestDenied, object+" is the system's own and cannot be deleted")
 	}
 	h := tg.n.tbl.hooks.Delete
@@ -181,7 +181,7 @@ func (t *Tree) deleteObject(ctx context.Context, object, key string) ([]fired, e
 	}
 	if h != nil {
 		if err := h(ctx, tg.ix); err != nil {
-			return nil, errorf("model: deleting %s: %w", tg.path, err)
+			return nil, fmt.Errorf("model: deleting %s: %w", tg.path, err)
 		}
 	}
 	err = update(t.st, func(b batch) error {
@@ -233,14 +233,15 @@ func (t *Tree) seedFactory(ctx context.Context, seeded map[string]bool) error {
 	var plan []planned
 	tables := map[string]bool{}
 	exists := func(path string) bool {
-		for _, p := range plan {
-			if instancePath(p.table, p.num) == path {
+		for i := range plan {
+			if p := &plan[i]; instancePath(p.table, p.num) == path {
 				return true
 			}
 		}
 		return false
 	}
-	for _, f := range t.reg.factory {
+	for fi := range t.reg.factory {
+		f := &t.reg.factory[fi]
 		table := strings.TrimSuffix(f.path, strconv.FormatUint(uint64(f.nums[len(f.nums)-1]), 10)+".")
 		if seeded[table] {
 			continue
@@ -258,21 +259,22 @@ func (t *Tree) seedFactory(ctx context.Context, seeded map[string]bool) error {
 			}
 		}
 		tables[table] = true
-		plan = append(plan, planned{table: table, num: f.nums[len(f.nums)-1], ix: ix, f: f})
+		plan = append(plan, planned{table: table, num: f.nums[len(f.nums)-1], ix: ix, f: *f})
 	}
 	if len(plan) == 0 {
 		return nil
 	}
 	values := map[string]string{}
-	for _, p := range plan {
+	for i := range plan {
+		p := &plan[i]
 		path := instancePath(p.table, p.num)
-		for k, v := range t.instanceDefaults(p.f.node, p.ix, path, p.f.values) {
+		for k, v := range t.instanceDefaults(p.f.node, &p.ix, path, p.f.values) {
 			values[k] = v
 		}
 	}
 	err := update(t.st, func(b batch) error {
-		for _, p := range plan {
-			if err := b.putInstance(p.table, p.num); err != nil {
+		for i := range plan {
+			if err := b.putInstance(plan[i].table, plan[i].num); err != nil {
 				return err
 			}
 		}
@@ -284,10 +286,10 @@ func (t *Tree) seedFactory(ctx context.Context, seeded map[string]bool) error {
 		return b.saveValues(values)
 	})
 	if err != nil {
-		return errorf("model: creating factory instances: %w", err)
+		return fmt.Errorf("model: creating factory instances: %w", err)
 	}
-	for _, p := range plan {
-		t.addToSet(p.table, p.num)
+	for i := range plan {
+		t.addToSet(plan[i].table, plan[i].num)
 	}
 	for k, v := range values {
 		t.values[k] = v
@@ -320,7 +322,9 @@ func parentInstance(table string) string {
 // without instances ("Enable", "Stats.BytesSent").
 func (n *tnode) find(rel string) *tnode {
 	cur := n
-	for part := range strings.SplitSeq(rel, ".") {
+	// A slice loop, not strings.SplitSeq: range-over-func is a closure
+	// and its state machine in the router build (no inlining).
+	for _, part := range strings.Split(rel, ".") {
 		if cur == nil || part == "" {
 			return nil
 		}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -72,7 +73,7 @@ func load(st *store.Store) (*snapshot, error) {
 		return err
 	})
 	if err != nil {
-		return nil, errorf("model: loading state: %w", err)
+		return nil, fmt.Errorf("model: loading state: %w", err)
 	}
 	sort.Strings(s.pending)
 	return s, nil

@@ -17,7 +17,7 @@ import (
 // path names, with or without the trailing dot: "eth0" for
 // "Device.IP.Interface.3". ok is false for a path that names no listed
 // instance.
-func (ix Index) KeyOf(path string) (key string, ok bool) {
+func (ix *Index) KeyOf(path string) (key string, ok bool) {
 	if ix.t == nil {
 		return "", false
 	}
@@ -45,7 +45,7 @@ func (ix Index) KeyOf(path string) (key string, ok bool) {
 // table named by its concrete path ("Device.IP.Interface."), written as
 // TR-181 writes references: without the trailing dot,
 // "Device.IP.Interface.3". It is "" when no instance has that key.
-func (ix Index) PathOf(table, key string) string {
+func (ix *Index) PathOf(table, key string) string {
 	if ix.t == nil || key == "" {
 		return ""
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -57,7 +58,7 @@ func (r *Registry) Err() error { return errors.Join(r.errs...) }
 //
 //go:noinline
 func (r *Registry) fail(format string, args ...any) {
-	r.errs = append(r.errs, errorf("model: "+format, args...))
+	r.errs = append(r.errs, fmt.Errorf("model: "+format, args...))
 }
 
 // Handle returns the registry's handle to the tree it will build, for
@@ -86,11 +87,12 @@ func (r *Registry) Param(path string, b Binding) {
 		r.fail("%s: bound twice", path)
 		return
 	}
-	if err := r.checkBinding(n, &b); err != nil {
+	bb := b.clone()
+	if err := r.checkBinding(n, bb); err != nil {
 		r.errs = append(r.errs, err)
 		return
 	}
-	n.bind = &b
+	n.bind = bb
 }
 
 // Stored is Param(path, Stored(def)). Out of line: inlined, each of its
@@ -99,37 +101,37 @@ func (r *Registry) Param(path string, b Binding) {
 //go:noinline
 func (r *Registry) Stored(path, def string) { r.Param(path, Stored(def)) }
 
-func (r *Registry) checkBinding(n *tnode, b *Binding) error {
+func (r *Registry) checkBinding(n *tnode, b *binding) error {
 	path := n.tmpl()
 	if b.cmd != n.command {
 		if b.cmd {
-			return errorf("model: %s: Command is bound but the schema says this is not a command parameter", path)
+			return fmt.Errorf("model: %s: Command is bound but the schema says this is not a command parameter", path)
 		}
 		if !b.stored {
-			return errorf("model: %s: a command parameter is bound with a getter; bind it with Command", path)
+			return fmt.Errorf("model: %s: a command parameter is bound with a getter; bind it with Command", path)
 		}
 	}
 	if b.get == nil && !b.stored && !b.cmd {
-		return errorf("model: %s: binding has neither a getter nor storage", path)
+		return fmt.Errorf("model: %s: binding has neither a getter nor storage", path)
 	}
 	if n.command && b.stored {
-		return errorf("model: %s: a command parameter triggers an action and cannot be stored; bind a setter", path)
+		return fmt.Errorf("model: %s: a command parameter triggers an action and cannot be stored; bind a setter", path)
 	}
 	if b.set != nil && n.access == datamodel.ReadOnly {
-		return errorf("model: %s: a setter is bound but the schema says the parameter is read-only", path)
+		return fmt.Errorf("model: %s: a setter is bound but the schema says the parameter is read-only", path)
 	}
 	if b.pinned && n.access != datamodel.ReadOnly {
-		return errorf("model: %s: Pinned is for read-only parameters, the schema says %s", path, n.access)
+		return fmt.Errorf("model: %s: Pinned is for read-only parameters, the schema says %s", path, n.access)
 	}
 	if !kindFits(b.kind, n.kind) {
-		return errorf("model: %s: a %s getter is bound but the schema type is %s", path, b.kind, n.kind)
+		return fmt.Errorf("model: %s: a %s getter is bound but the schema type is %s", path, b.kind, n.kind)
 	}
 	if b.stored && b.defFunc == nil {
 		if !b.hasDef {
 			b.def = schemaDefault(n.sch, n.kind)
 		}
 		if err := validate(n.sch, "", b.def, false); err != nil {
-			return errorf("model: %s: default %q: %w", path, b.def, err)
+			return fmt.Errorf("model: %s: default %q: %w", path, b.def, err)
 		}
 	}
 	return nil
@@ -216,7 +218,9 @@ func (r *Registry) Instance(path string, values map[string]string) {
 	}
 	var nums []uint32
 	var tmpl strings.Builder
-	for seg := range p.Segments() {
+	// Indexed, not a range over p.Segments(), for the reason find gives.
+	for i := range p.Len() {
+		seg := p.Segment(i)
 		if seg.Kind == datamodel.SegInstance {
 			nums = append(nums, seg.Instance)
 			tmpl.WriteString("{i}.")
@@ -258,13 +262,13 @@ func (r *Registry) lookup(template string) *tnode {
 func (r *Registry) walkTemplate(template string, create bool) (*tnode, error) {
 	p, err := datamodel.ParsePath(template)
 	if err != nil {
-		return nil, errorf("model: %s: %w", template, err)
+		return nil, fmt.Errorf("model: %s: %w", template, err)
 	}
 	if p.HasAlias() || p.HasWildcard() || !p.IsConcrete() && !p.HasTemplate() || strings.ContainsAny(template, "[*") {
-		return nil, errorf("model: %s: bind template paths, with {i} for instances", template)
+		return nil, fmt.Errorf("model: %s: bind template paths, with {i} for instances", template)
 	}
 	if p.Segment(0).Text != r.root.name() {
-		return nil, errorf("model: %s: paths start with %q", template, r.root.name()+".")
+		return nil, fmt.Errorf("model: %s: paths start with %q", template, r.root.name()+".")
 	}
 	cur := r.root
 	inInstance := false
@@ -283,16 +287,16 @@ func (r *Registry) walkTemplate(template string, create bool) (*tnode, error) {
 		seg := p.Segment(i)
 		if cur.isTable && !inInstance {
 			if seg.Kind != datamodel.SegTemplate {
-				return fail(errorf("model: %s: %s is a table: %q must be followed by {i}", template, where(), cur.name()))
+				return fail(fmt.Errorf("model: %s: %s is a table: %q must be followed by {i}", template, where(), cur.name()))
 			}
 			inInstance = true
 			continue
 		}
 		if seg.Kind != datamodel.SegName {
-			return fail(errorf("model: %s: %s is not a table, so %q cannot follow it", template, strings.TrimSuffix(cur.tmpl(), "."), seg.Text))
+			return fail(fmt.Errorf("model: %s: %s is not a table, so %q cannot follow it", template, strings.TrimSuffix(cur.tmpl(), "."), seg.Text))
 		}
 		if cur.isParam() {
-			return fail(errorf("model: %s: %s is a parameter", template, cur.tmpl()))
+			return fail(fmt.Errorf("model: %s: %s is a parameter", template, cur.tmpl()))
 		}
 		next := cur.child(seg.Text)
 		if next == nil {
@@ -301,10 +305,10 @@ func (r *Registry) walkTemplate(template string, create bool) (*tnode, error) {
 			}
 			sch := schemaChild(cur.sch, seg.Text)
 			if sch == nil {
-				return fail(errorf("model: %s: the schema has no %q under %s", template, seg.Text, cur.tmpl()))
+				return fail(fmt.Errorf("model: %s: the schema has no %q under %s", template, seg.Text, cur.tmpl()))
 			}
 			if schemaDeleted(sch) {
-				return fail(errorf("model: %s: %q is deleted from the schema", template, seg.Text))
+				return fail(fmt.Errorf("model: %s: %q is deleted from the schema", template, seg.Text))
 			}
 			next = &tnode{parent: cur, sch: sch, facts: schemaFacts(sch), level: cur.level, order: int32(schemaOrder(cur.sch, seg.Text))}
 			if cur.isTable {
@@ -319,13 +323,13 @@ func (r *Registry) walkTemplate(template string, create bool) (*tnode, error) {
 	// "Device.IP.Interface.{i}." names the table node itself: the {i} was
 	// consumed above. Without it the path names no template.
 	if cur.isTable && !inInstance {
-		return fail(errorf("model: %s: a table is named by its template, ending in \".{i}.\"", template))
+		return fail(fmt.Errorf("model: %s: a table is named by its template, ending in \".{i}.\"", template))
 	}
 	if p.IsPartial() != cur.object {
 		if cur.object {
-			return fail(errorf("model: %s: names an object; object paths end in \".\"", template))
+			return fail(fmt.Errorf("model: %s: names an object; object paths end in \".\"", template))
 		}
-		return fail(errorf("model: %s: names a parameter; parameter paths do not end in \".\"", template))
+		return fail(fmt.Errorf("model: %s: names a parameter; parameter paths do not end in \".\"", template))
 	}
 	return cur, nil
 }
@@ -338,4 +342,4 @@ type Handle struct {
 }
 
 // ErrNoTree is returned by a Handle whose tree is not (or no longer) there.
-var ErrNoTree = errors.New("model: tree not built")
+var ErrNoTree error = &sentinel{"model: tree not built"}

@@ -30,7 +30,7 @@ type target struct {
 
 // errNotFound marks a name the tree does not have; callers turn it into
 // 9005 with their own wording.
-var errNotFound = errors.New("no such parameter or object")
+var errNotFound error = &sentinel{"no such parameter or object"}
 
 // resolve returns what name designates: one target for a concrete path,
 // any number (possibly none) when wildcards are allowed and used. The
@@ -47,11 +47,11 @@ func (t *Tree) resolve(ctx context.Context, name string, wildcards bool) ([]targ
 		return nil, errNotFound
 	}
 	if !p.HasWildcard() {
-		tg, err := t.resolveConcrete(ctx, p)
-		if err != nil {
+		ts := make([]target, 1)
+		if err := t.resolveConcrete(ctx, p, &ts[0]); err != nil {
 			return nil, err
 		}
-		return []target{tg}, nil
+		return ts, nil
 	}
 	if p.Segment(0).Text != t.root.name() {
 		return nil, errNotFound
@@ -64,12 +64,13 @@ func (t *Tree) resolve(ctx context.Context, name string, wildcards bool) ([]targ
 	for i := 1; i < p.Len(); i++ {
 		seg := p.Segment(i)
 		var next []target
-		for _, c := range cur {
+		for ci := range cur {
+			c := &cur[ci]
 			if c.at == atParam {
 				return nil, errNotFound
 			}
 			if c.at == atTable {
-				s, table, err := t.instances(ctx, c.n, c.ix)
+				s, table, err := t.instances(ctx, c.n, &c.ix)
 				if err != nil {
 					return nil, err
 				}
@@ -115,8 +116,8 @@ func (t *Tree) resolve(ctx context.Context, name string, wildcards bool) ([]targ
 		}
 		cur = next
 	}
-	for _, c := range cur {
-		if (c.at == atParam) == p.IsPartial() {
+	for i := range cur {
+		if (cur[i].at == atParam) == p.IsPartial() {
 			return nil, errNotFound
 		}
 	}
@@ -156,20 +157,20 @@ func indexIn(s *instSet, n uint32) (int, bool) {
 	return 0, false
 }
 
-// resolveParam resolves a full parameter name, wildcards excluded.
-func (t *Tree) resolveParam(ctx context.Context, name string) (target, error) {
+// resolveParam resolves a full parameter name, wildcards excluded, into
+// tg (see resolveConcrete for why not a return value).
+func (t *Tree) resolveParam(ctx context.Context, name string, tg *target) error {
 	p, err := datamodel.ParsePath(name)
 	if err != nil || !p.IsConcrete() {
-		return target{}, errNotFound
+		return errNotFound
 	}
-	tg, err := t.resolveConcrete(ctx, p)
-	if err != nil {
-		return target{}, err
+	if err := t.resolveConcrete(ctx, p, tg); err != nil {
+		return err
 	}
 	if tg.at != atParam {
-		return target{}, errNotFound
+		return errNotFound
 	}
-	return tg, nil
+	return nil
 }
 
 // nameFault turns a resolution error into the RPC's fault: 9005 for a

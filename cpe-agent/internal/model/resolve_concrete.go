@@ -15,17 +15,20 @@ import (
 // strings or slices: ParsePath has already checked that instance numbers
 // are canonical, and table paths are the name's own prefixes. The name is
 // copied once, as the tree may keep these paths (map keys) and a caller's
-// name may be a slice of a whole SOAP message. Called with t.mu held.
-func (t *Tree) resolveConcrete(ctx context.Context, p datamodel.Path) (target, error) {
+// name may be a slice of a whole SOAP message. The target is written to
+// c, storage the caller has anyway: returning one by value (it is about
+// 100 bytes) would zero a whole target at every failing return. Called
+// with t.mu held.
+func (t *Tree) resolveConcrete(ctx context.Context, p datamodel.Path, c *target) error {
 	name := strings.Clone(p.String())
 	end := strings.IndexByte(name, '.')
 	if end < 0 {
 		end = len(name)
 	}
 	if name[:end] != t.root.name() {
-		return target{}, errNotFound
+		return errNotFound
 	}
-	c := target{n: t.root, at: atObject, ix: Index{t: t}}
+	*c = target{n: t.root, at: atObject, ix: Index{t: t}}
 	for start := end + 1; start < len(name); start = end + 1 {
 		if end = strings.IndexByte(name[start:], '.'); end < 0 {
 			end = len(name)
@@ -35,32 +38,33 @@ func (t *Tree) resolveConcrete(ctx context.Context, p datamodel.Path) (target, e
 		seg := name[start:end]
 		switch c.at {
 		case atParam:
-			return target{}, errNotFound
+			return errNotFound
 		case atTable:
 			if seg[0] < '0' || seg[0] > '9' {
-				return target{}, errNotFound
+				return errNotFound
 			}
 			num, err := strconv.ParseUint(seg, 10, 32)
 			if err != nil {
-				return target{}, errNotFound
+				return errNotFound
 			}
-			s, _, err := t.instancesAt(ctx, c.n, c.ix, name[:start])
+			s, _, err := t.instancesAt(ctx, c.n, &c.ix, name[:start])
 			if err != nil {
-				return target{}, err
+				return err
 			}
 			i, ok := 0, false
 			if s != nil {
 				i, ok = indexIn(s, uint32(num))
 			}
 			if !ok {
-				return target{}, errNotFound
+				return errNotFound
 			}
-			c = target{n: c.n, ix: c.ix.push(uint32(num), s.key(i)), at: atInstance}
+			c.ix = c.ix.push(uint32(num), s.key(i))
+			c.at = atInstance
 			continue
 		}
 		k := c.n.child(seg)
 		if k == nil {
-			return target{}, errNotFound
+			return errNotFound
 		}
 		c.n = k
 		switch {
@@ -73,8 +77,8 @@ func (t *Tree) resolveConcrete(ctx context.Context, p datamodel.Path) (target, e
 		}
 	}
 	if (c.at == atParam) == p.IsPartial() {
-		return target{}, errNotFound
+		return errNotFound
 	}
 	c.path = name
-	return c, nil
+	return nil
 }

@@ -34,14 +34,14 @@ func schemaDeleted(n *datamodel.Node) bool {
 // schemaOrder is the document position of child name under n, so that
 // output follows the data model's order whatever the binding order.
 func schemaOrder(n *datamodel.Node, name string) int {
-	i := 0
-	for c := range n.Children() {
-		if c.Name() == name {
+	// ChildAt rather than a range over Children: see find.
+	num := n.NumChildren()
+	for i := range num {
+		if n.ChildAt(i).Name() == name {
 			return i
 		}
-		i++
 	}
-	return i
+	return num
 }
 
 func schemaFacts(n *datamodel.Node) facts {
@@ -75,8 +75,8 @@ func schemaNumEntries(n *datamodel.Node) string { return n.NumEntriesParameter()
 // CPE may implement.
 func schemaParamNames(n *datamodel.Node) []string {
 	var out []string
-	for c := range n.Children() {
-		if c.IsParameter() && !schemaDeleted(c) {
+	for i := range n.NumChildren() {
+		if c := n.ChildAt(i); c.IsParameter() && !schemaDeleted(c) {
 			out = append(out, c.Name())
 		}
 	}

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -102,12 +103,11 @@ func (t *Tree) set(ctx context.Context, list []cwmp.ParameterValueStruct, key *s
 	changes := make([]change, 0, len(list))
 	var faults []cwmp.SetParameterValuesFault
 	for _, pv := range list {
-		c, code, msg := t.check(ctx, pv, who)
-		if code != 0 {
+		changes = append(changes, change{})
+		if code, msg := t.check(ctx, pv, who, &changes[len(changes)-1]); code != 0 {
+			changes = changes[:len(changes)-1]
 			faults = append(faults, cwmp.SetParameterValuesFault{ParameterName: pv.Name, FaultCode: code, FaultString: msg})
-			continue
 		}
-		changes = append(changes, c)
 	}
 	if len(faults) > 0 {
 		f := cwmp.NewFault(cwmp.FaultInvalidArguments, "")
@@ -122,7 +122,8 @@ func (t *Tree) set(ctx context.Context, list []cwmp.ParameterValueStruct, key *s
 	// together.
 	save := map[string]string{}
 	var status int32
-	for _, c := range changes {
+	for i := range changes {
+		c := &changes[i]
 		if c.tg.n.bind.stored {
 			save[c.tg.path] = c.value
 		}
@@ -135,7 +136,8 @@ func (t *Tree) set(ctx context.Context, list []cwmp.ParameterValueStruct, key *s
 	}
 	var fire []fired
 	var addPending, dropPending []string
-	for _, c := range changes {
+	for i := range changes {
+		c := &changes[i]
 		f := fired{path: c.tg.path, value: c.value}
 		base, watched := t.baseline[c.tg.path]
 		switch {
@@ -168,12 +170,13 @@ func (t *Tree) set(ctx context.Context, list []cwmp.ParameterValueStruct, key *s
 	}
 	if err != nil {
 		t.rollback(ctx, changes)
-		return 0, nil, errorf("model: persisting values: %w", err)
+		return 0, nil, fmt.Errorf("model: persisting values: %w", err)
 	}
 	for p, v := range save {
 		t.values[p] = v
 	}
-	for _, c := range changes {
+	for i := range changes {
+		c := &changes[i]
 		if _, ok := t.baseline[c.tg.path]; ok {
 			t.baseline[c.tg.path] = c.value
 		}
@@ -191,31 +194,33 @@ func (t *Tree) set(ctx context.Context, list []cwmp.ParameterValueStruct, key *s
 	return status, fire, nil
 }
 
-// check validates one entry. It returns a fault code (0 when fine) and a
-// message for the SetParameterValuesFault.
-func (t *Tree) check(ctx context.Context, pv cwmp.ParameterValueStruct, who origin) (change, cwmp.FaultCode, string) {
-	tg, err := t.resolveParam(ctx, pv.Name)
-	if err != nil {
+// check validates one entry into c, a zero change. It returns a fault code
+// (0 when fine) and a message for the SetParameterValuesFault. c is filled
+// in place rather than returned: a change is over 100 bytes, and each
+// failing return would zero one.
+func (t *Tree) check(ctx context.Context, pv cwmp.ParameterValueStruct, who origin, c *change) (cwmp.FaultCode, string) {
+	tg := &c.tg
+	if err := t.resolveParam(ctx, pv.Name, tg); err != nil {
 		if errors.Is(err, errNotFound) {
-			return change{}, cwmp.FaultInvalidParameterName, "unknown parameter"
+			return cwmp.FaultInvalidParameterName, "unknown parameter"
 		}
-		return change{}, cwmp.FaultInternalError, err.Error()
+		return cwmp.FaultInternalError, err.Error()
 	}
 	n := tg.n
 	switch {
 	case n.bind == nil || !n.bind.writable():
-		return change{}, cwmp.FaultNonWritableParameter, "parameter is not writable"
+		return cwmp.FaultNonWritableParameter, "parameter is not writable"
 	case who == byACS && n.access == datamodel.ReadOnly:
-		return change{}, cwmp.FaultNonWritableParameter, "parameter is read-only"
+		return cwmp.FaultNonWritableParameter, "parameter is read-only"
 	case who == byACS && n.access == datamodel.WriteOnceReadOnly:
 		// Once the ACS has named the instance, the name stays: only an
 		// empty value or one the CPE chose ("cpe-...") may be replaced.
-		cur, err := t.rawValue(ctx, n, tg.ix, tg.path)
+		cur, err := t.rawValue(ctx, n, &tg.ix, tg.path)
 		if err != nil {
-			return change{}, cwmp.FaultInternalError, err.Error()
+			return cwmp.FaultInternalError, err.Error()
 		}
 		if cur != "" && !strings.HasPrefix(cur, "cpe-") {
-			return change{}, cwmp.FaultNonWritableParameter, "parameter can be set only once"
+			return cwmp.FaultNonWritableParameter, "parameter can be set only once"
 		}
 	}
 	if err := validate(n.sch, pv.Type, pv.Value, who == byACS); err != nil {
@@ -223,18 +228,19 @@ func (t *Tree) check(ctx context.Context, pv cwmp.ParameterValueStruct, who orig
 		if code == 0 {
 			code = cwmp.FaultInvalidParameterValue
 		}
-		return change{}, code, valueMessage(n, err)
+		return code, valueMessage(n, err)
 	}
 	if n.bind.check != nil {
 		if err := n.bind.check(ctx, tg.ix, pv.Value); err != nil {
 			var f *cwmp.Fault
 			if errors.As(err, &f) {
-				return change{}, f.FaultCode, f.FaultString
+				return f.FaultCode, f.FaultString
 			}
-			return change{}, cwmp.FaultInvalidParameterValue, err.Error()
+			return cwmp.FaultInvalidParameterValue, err.Error()
 		}
 	}
-	return change{tg: tg, value: pv.Value}, 0, ""
+	c.value = pv.Value
+	return 0, ""
 }
 
 // valueMessage words a validation error without echoing a secret.
@@ -273,7 +279,7 @@ func (t *Tree) apply(ctx context.Context, changes []change) error {
 			old, err := b.get(ctx, c.tg.ix)
 			if err != nil {
 				t.rollback(ctx, changes)
-				return errorf("model: reading %s before setting it: %w", c.tg.path, err)
+				return fmt.Errorf("model: reading %s before setting it: %w", c.tg.path, err)
 			}
 			c.old = old
 		}
@@ -289,7 +295,7 @@ func (t *Tree) apply(ctx context.Context, changes []change) error {
 				}
 				return f
 			}
-			return errorf("model: setting %s: %w", c.tg.path, err)
+			return fmt.Errorf("model: setting %s: %w", c.tg.path, err)
 		}
 		c.applied = true
 	}

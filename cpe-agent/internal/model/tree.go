@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -44,7 +45,10 @@ type Tree struct {
 	opts Options
 
 	// mu serialises every operation: RPCs, local changes, polls. Provider
-	// callbacks run with it held.
+	// callbacks run with it held. Short methods unlock it explicitly
+	// rather than by defer: each deferred Unlock costs a wrapper function
+	// and exit code in the router build, and nothing recovers a provider
+	// panic, so defer would not keep the lock usable anyway.
 	mu        sync.Mutex
 	values    map[string]string   // persisted stored values by path
 	attrs     map[string]attr     // non-default attributes by path
@@ -137,10 +141,12 @@ func (t *Tree) start(ctx context.Context, seeded map[string]bool, fire *[]fired)
 	if err := t.checkPinned(ctx, fire); err != nil {
 		return err
 	}
-	for _, w := range t.watchedTargets(ctx) {
-		v, err := t.rawValue(ctx, w.n, w.ix, w.path)
+	ws := t.watchedTargets(ctx)
+	for i := range ws {
+		w := &ws[i]
+		v, err := t.rawValue(ctx, w.n, &w.ix, w.path)
 		if err != nil {
-			return errorf("model: reading %s: %w", w.path, err)
+			return fmt.Errorf("model: reading %s: %w", w.path, err)
 		}
 		if _, ok := t.baseline[w.path]; !ok {
 			t.baseline[w.path] = v

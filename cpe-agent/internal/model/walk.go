@@ -7,24 +7,24 @@ import (
 
 // visitFn receives each node of a walk with its concrete path. path is a
 // buffer the walk reuses: copy it (string(path)) to keep it.
-type visitFn func(n *tnode, ix Index, path []byte, kind at) error
+type visitFn func(n *tnode, ix *Index, path []byte, kind at) error
 
 // walkBelow visits everything below target tg (not tg itself), depth
 // first, in schema order with instances ascending. Called with t.mu held.
-func (t *Tree) walkBelow(ctx context.Context, tg target, visit visitFn) error {
+func (t *Tree) walkBelow(ctx context.Context, tg *target, visit visitFn) error {
 	buf := make([]byte, 0, 128)
 	buf = append(buf, tg.path...)
 	switch tg.at {
 	case atParam:
 		return nil
 	case atTable:
-		return t.walkInstances(ctx, tg.n, tg.ix, buf, visit)
+		return t.walkInstances(ctx, tg.n, &tg.ix, buf, visit)
 	}
-	return t.walkKids(ctx, tg.n, tg.ix, buf, visit)
+	return t.walkKids(ctx, tg.n, &tg.ix, buf, visit)
 }
 
 // walkKids visits the children of an object or instance whose path is buf.
-func (t *Tree) walkKids(ctx context.Context, n *tnode, ix Index, buf []byte, visit visitFn) error {
+func (t *Tree) walkKids(ctx context.Context, n *tnode, ix *Index, buf []byte, visit visitFn) error {
 	for _, k := range n.kids {
 		if !k.object {
 			if err := visit(k, ix, append(buf, k.name()...), atParam); err != nil {
@@ -54,7 +54,7 @@ func (t *Tree) walkKids(ctx context.Context, n *tnode, ix Index, buf []byte, vis
 
 // walkInstances visits each instance of table node n (path buf) and what
 // lies below it.
-func (t *Tree) walkInstances(ctx context.Context, n *tnode, parent Index, buf []byte, visit visitFn) error {
+func (t *Tree) walkInstances(ctx context.Context, n *tnode, parent *Index, buf []byte, visit visitFn) error {
 	s, _, err := t.instances(ctx, n, parent)
 	if err != nil {
 		return err
@@ -72,10 +72,10 @@ func (t *Tree) walkInstances(ctx context.Context, n *tnode, parent Index, buf []
 		}
 		ix := parent.push(num, key)
 		sub := append(strconv.AppendUint(buf, uint64(num), 10), '.')
-		if err := visit(n, ix, sub, atInstance); err != nil {
+		if err := visit(n, &ix, sub, atInstance); err != nil {
 			return err
 		}
-		if err := t.walkKids(ctx, n, ix, sub, visit); err != nil {
+		if err := t.walkKids(ctx, n, &ix, sub, visit); err != nil {
 			return err
 		}
 	}
@@ -84,14 +84,14 @@ func (t *Tree) walkInstances(ctx context.Context, n *tnode, parent Index, buf []
 
 // params returns every parameter a target covers: itself, or everything
 // below it.
-func (t *Tree) params(ctx context.Context, tg target) ([]target, error) {
+func (t *Tree) params(ctx context.Context, tg *target) ([]target, error) {
 	if tg.at == atParam {
-		return []target{tg}, nil
+		return []target{*tg}, nil
 	}
 	var out []target
-	err := t.walkBelow(ctx, tg, func(n *tnode, ix Index, path []byte, kind at) error {
+	err := t.walkBelow(ctx, tg, func(n *tnode, ix *Index, path []byte, kind at) error {
 		if kind == atParam {
-			out = append(out, target{n: n, ix: ix, path: string(path), at: atParam})
+			out = append(out, target{n: n, ix: *ix, path: string(path), at: atParam})
 		}
 		return nil
 	})

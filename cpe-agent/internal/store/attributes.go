@@ -1,5 +1,7 @@
 package store
 
+import "fmt"
+
 // Attributes are what SetParameterAttributes set on one parameter. Only
 // parameters whose attributes differ from the data model's defaults are
 // stored; deleting them restores the defaults. They survive reboots and
@@ -27,13 +29,13 @@ func (tx *Tx) SaveAttributes(attrs map[string]Attributes) (err error) {
 	for _, name := range sortedKeys(attrs) {
 		a := attrs[name]
 		if name == "" {
-			return errorf("store: saving attributes: empty parameter name")
+			return fmt.Errorf("store: saving attributes: empty parameter name")
 		}
 		if a.Notification < 0 || a.Notification > MaxNotification {
-			return errorf("store: attributes of %s: notification %d outside 0-%d", name, a.Notification, MaxNotification)
+			return fmt.Errorf("store: attributes of %s: notification %d outside 0-%d", name, a.Notification, MaxNotification)
 		}
 		if err := putJSON(b, []byte(name), "attributes", a); err != nil {
-			return errorf("store: attributes of %s: %w", name, err)
+			return fmt.Errorf("store: attributes of %s: %w", name, err)
 		}
 	}
 	return nil
@@ -59,18 +61,8 @@ func (tx *Tx) Attributes() (attrs map[string]Attributes, err error) {
 }
 
 // DeleteAttributes restores the defaults of these parameters.
-func (tx *Tx) DeleteAttributes(names ...string) (err error) {
-	defer tx.catch(&err)
-	b, err := tx.bucket(bucketAttributes)
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		if err := b.Delete([]byte(name)); err != nil {
-			return errorf("store: deleting attributes of %s: %w", name, err)
-		}
-	}
-	return nil
+func (tx *Tx) DeleteAttributes(names ...string) error {
+	return tx.deleteNames(bucketAttributes, "attributes of ", names)
 }
 
 // DeleteAttributesUnder restores the defaults of every parameter under the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -38,10 +39,10 @@ func (tx *Tx) AppendEvent(e Event) (seq uint64, err error) {
 	}
 	seq, err = b.NextSequence()
 	if err != nil {
-		return 0, errorf("store: appending event %q: %w", e.Code, err)
+		return 0, fmt.Errorf("store: appending event %q: %w", e.Code, err)
 	}
 	if err := putJSON(b, seqKey(seq), "event", e); err != nil {
-		return 0, errorf("store: appending event %q: %w", e.Code, err)
+		return 0, fmt.Errorf("store: appending event %q: %w", e.Code, err)
 	}
 	return seq, nil
 }
@@ -66,18 +67,8 @@ func (tx *Tx) Events() (events []StoredEvent, err error) {
 
 // DeleteEvents removes the events with these sequence numbers. Numbers
 // that are not queued are ignored, so a retried delete is harmless.
-func (tx *Tx) DeleteEvents(seqs ...uint64) (err error) {
-	defer tx.catch(&err)
-	b, err := tx.bucket(bucketEvents)
-	if err != nil {
-		return err
-	}
-	for _, seq := range seqs {
-		if err := b.Delete(seqKey(seq)); err != nil {
-			return errorf("store: deleting event %d: %w", seq, err)
-		}
-	}
-	return nil
+func (tx *Tx) DeleteEvents(seqs ...uint64) error {
+	return tx.deleteSeqs(bucketEvents, "event", seqs)
 }
 
 // AppendEvent queues one event durably (committed and fsync'd on return).
@@ -86,8 +77,12 @@ func (s *Store) AppendEvent(e Event) (uint64, error) {
 }
 
 // Events returns the queued events in order.
-func (s *Store) Events() ([]StoredEvent, error) {
-	return viewValue(s, (*Tx).Events)
+func (s *Store) Events() (events []StoredEvent, err error) {
+	err = s.View(func(tx *Tx) (err error) {
+		events, err = tx.Events()
+		return err
+	})
+	return events, err
 }
 
 // DeleteEvents removes delivered or dropped events in one commit.

@@ -3,6 +3,7 @@
 package store
 
 import (
+	"fmt"
 	"syscall"
 )
 
@@ -27,10 +28,10 @@ func checkFilesystem(dir string, statfs func(string) (int64, error)) error {
 	}
 	magic, err := statfs(dir)
 	if err != nil {
-		return errorf("store: checking the filesystem of %s: %w", dir, err)
+		return fmt.Errorf("store: checking the filesystem of %s: %w", dir, err)
 	}
 	if magic == jffs2Magic {
-		return errorf("store: %s is on JFFS2: %w; %s", dir, ErrUnsupportedFS, placementAdvice)
+		return fmt.Errorf("store: %s is on JFFS2: %w; %s", dir, ErrUnsupportedFS, placementAdvice)
 	}
 	return nil
 }

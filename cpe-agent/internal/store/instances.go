@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ import (
 
 func checkTable(table string) error {
 	if err := objectPrefix(table); err != nil {
-		return errorf("store: table %q must end in \".\"", table)
+		return fmt.Errorf("store: table %q must end in \".\"", table)
 	}
 	return nil
 }
@@ -40,10 +41,10 @@ func (tx *Tx) NextInstance(table string) (n uint32, err error) {
 	}
 	next, err := tb.NextSequence()
 	if err != nil {
-		return 0, errorf("store: next instance of %s: %w", table, err)
+		return 0, fmt.Errorf("store: next instance of %s: %w", table, err)
 	}
 	if next > math.MaxUint32 {
-		return 0, errorf("store: instance numbers of %s exhausted", table)
+		return 0, fmt.Errorf("store: instance numbers of %s exhausted", table)
 	}
 	return uint32(next), nil
 }
@@ -57,7 +58,7 @@ func (tx *Tx) PutInstance(table string, n uint32) (err error) {
 		return err
 	}
 	if n == 0 {
-		return errorf("store: instance 0 of %s: instance numbers start at 1", table)
+		return fmt.Errorf("store: instance 0 of %s: instance numbers start at 1", table)
 	}
 	tb, err := tx.tableBucket(table)
 	if err != nil {
@@ -65,11 +66,11 @@ func (tx *Tx) PutInstance(table string, n uint32) (err error) {
 	}
 	if tb.Sequence() < uint64(n) {
 		if err := tb.SetSequence(uint64(n)); err != nil {
-			return errorf("store: raising the counter of %s: %w", table, err)
+			return fmt.Errorf("store: raising the counter of %s: %w", table, err)
 		}
 	}
 	if err := tb.Put(instanceKey(n), []byte{}); err != nil {
-		return errorf("store: recording %s%d: %w", table, n, err)
+		return fmt.Errorf("store: recording %s%d: %w", table, n, err)
 	}
 	return nil
 }
@@ -87,7 +88,7 @@ func (tx *Tx) Instances() (tables map[string][]uint32, err error) {
 		var nums []uint32
 		err := b.Bucket(name).ForEach(func(k, _ []byte) error {
 			if len(k) != 4 {
-				return errorf("store: %s: %w: malformed instance key %x under %s", tx.path, ErrCorrupt, k, name)
+				return fmt.Errorf("store: %s: %w: malformed instance key %x under %s", tx.path, ErrCorrupt, k, name)
 			}
 			nums = append(nums, binary.BigEndian.Uint32(k))
 			return nil
@@ -120,7 +121,7 @@ func (tx *Tx) DeleteObject(path string) (err error) {
 	}
 	if tb := b.Bucket([]byte(table)); tb != nil {
 		if err := tb.Delete(instanceKey(n)); err != nil {
-			return errorf("store: deleting %s: %w", path, err)
+			return fmt.Errorf("store: deleting %s: %w", path, err)
 		}
 	}
 	var nested [][]byte
@@ -131,7 +132,7 @@ func (tx *Tx) DeleteObject(path string) (err error) {
 	}
 	for _, name := range nested {
 		if err := b.DeleteBucket(name); err != nil {
-			return errorf("store: deleting table %s: %w", name, err)
+			return fmt.Errorf("store: deleting table %s: %w", name, err)
 		}
 	}
 	for _, name := range [][]byte{bucketValues, bucketAttributes} {
@@ -149,7 +150,7 @@ func (tx *Tx) DeleteObject(path string) (err error) {
 // splitInstancePath splits "Device.IP.Interface.3." into its table and
 // instance number.
 func splitInstancePath(path string) (string, uint32, error) {
-	bad := errorf("store: %q is not an instance path like \"Device.IP.Interface.3.\"", path)
+	bad := fmt.Errorf("store: %q is not an instance path like \"Device.IP.Interface.3.\"", path)
 	if !strings.HasSuffix(path, ".") {
 		return "", 0, bad
 	}
@@ -172,7 +173,7 @@ func (tx *Tx) tableBucket(table string) (*bolt.Bucket, error) {
 	}
 	tb, err := b.CreateBucketIfNotExists([]byte(table))
 	if err != nil {
-		return nil, errorf("store: table %s: %w", table, err)
+		return nil, fmt.Errorf("store: table %s: %w", table, err)
 	}
 	return tb, nil
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-var errLockTimeout = errors.New("lock timeout")
+var errLockTimeout error = &sentinel{"lock timeout"}
 
 // withFileLock cannot take bbolt's lock portably here; the check then runs
 // unlocked, and bbolt's own lock still keeps a second agent out.

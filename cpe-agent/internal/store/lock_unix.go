@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-var errLockTimeout = errors.New("lock timeout")
+var errLockTimeout error = &sentinel{"lock timeout"}
 
 // withFileLock runs fn with f open and flock'ed the way bbolt locks it, so
 // no other agent writes while fn reads; the lock is released before bbolt

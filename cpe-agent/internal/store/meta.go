@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -16,6 +17,7 @@ var (
 // BootstrapState records whether "0 BOOTSTRAP" was delivered, and to which
 // ACS: a different ManagementServer.URL needs a new bootstrap.
 type BootstrapState struct {
+	_      incomparable
 	Done   bool   `json:"done"`
 	ACSURL string `json:"acs_url"`
 }
@@ -54,7 +56,7 @@ func (tx *Tx) SetBootID(id string) (err error) {
 		return err
 	}
 	if err := meta.Put(keyBootID, []byte(id)); err != nil {
-		return errorf("store: writing boot id: %w", err)
+		return fmt.Errorf("store: writing boot id: %w", err)
 	}
 	return nil
 }
@@ -79,7 +81,7 @@ func (tx *Tx) RetryCount() (n uint32, err error) {
 	}
 	n, _, err = getUint32(meta, keyRetryCount)
 	if err != nil {
-		return 0, errorf("store: %s: %w: %v", tx.path, ErrCorrupt, err)
+		return 0, fmt.Errorf("store: %s: %w: %v", tx.path, ErrCorrupt, err)
 	}
 	return n, nil
 }
@@ -147,7 +149,13 @@ func (tx *Tx) putMeta(key []byte, what string, v any) (err error) {
 }
 
 // BootID returns the recorded boot id.
-func (s *Store) BootID() (string, error) { return viewValue(s, (*Tx).BootID) }
+func (s *Store) BootID() (id string, err error) {
+	err = s.View(func(tx *Tx) (err error) {
+		id, err = tx.BootID()
+		return err
+	})
+	return id, err
+}
 
 // SetBootID records the boot id in its own commit.
 func (s *Store) SetBootID(id string) error {
@@ -155,7 +163,13 @@ func (s *Store) SetBootID(id string) error {
 }
 
 // Bootstrap returns the bootstrap record.
-func (s *Store) Bootstrap() (BootstrapState, error) { return viewValue(s, (*Tx).Bootstrap) }
+func (s *Store) Bootstrap() (st BootstrapState, err error) {
+	err = s.View(func(tx *Tx) (err error) {
+		st, err = tx.Bootstrap()
+		return err
+	})
+	return st, err
+}
 
 // SetBootstrap records the bootstrap state in its own commit.
 func (s *Store) SetBootstrap(st BootstrapState) error {
@@ -163,7 +177,13 @@ func (s *Store) SetBootstrap(st BootstrapState) error {
 }
 
 // RetryCount returns the persisted retry count.
-func (s *Store) RetryCount() (uint32, error) { return viewValue(s, (*Tx).RetryCount) }
+func (s *Store) RetryCount() (n uint32, err error) {
+	err = s.View(func(tx *Tx) (err error) {
+		n, err = tx.RetryCount()
+		return err
+	})
+	return n, err
+}
 
 // SetRetryCount persists the retry count in its own commit.
 func (s *Store) SetRetryCount(n uint32) error {

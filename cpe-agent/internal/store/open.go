@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -76,7 +77,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		st, err := f.Stat()
 		if err != nil {
-			return errorf("store: reading %s: %w", path, err)
+			return fmt.Errorf("store: reading %s: %w", path, err)
 		}
 		return checkFile(f, st.Size(), path)
 	})
@@ -123,7 +124,7 @@ func openBolt(path string, opts Options) (db *bolt.DB, err error) {
 			if file != nil {
 				file.Close()
 			}
-			db, err = nil, errorf("%w: %v", errBoltPanicked, r)
+			db, err = nil, fmt.Errorf("%w: %v", errBoltPanicked, r)
 		}
 	}()
 	return bolt.Open(path, fileMode, bopts)
@@ -134,20 +135,20 @@ func explainOpenError(path string, opts Options, err error) error {
 	case errors.Is(err, berrors.ErrTimeout):
 		return lockedError(path, opts)
 	case isMmapUnsupported(err):
-		return errorf("store: cannot memory-map %s (%v): %w; %s", path, err, ErrUnsupportedFS, placementAdvice)
+		return fmt.Errorf("store: cannot memory-map %s (%v): %w; %s", path, err, ErrUnsupportedFS, placementAdvice)
 	}
 	if errors.Is(err, errBoltPanicked) || errors.Is(err, berrors.ErrInvalid) ||
 		errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
-		return errorf("store: %s: %w: %v", path, ErrCorrupt, err)
+		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)
 	}
 	// Permissions, a full disk, a failed lock syscall: the file may be
 	// fine, so this is deliberately not ErrCorrupt (which invites
 	// quarantining it).
-	return errorf("store: opening %s: %w", path, err)
+	return fmt.Errorf("store: opening %s: %w", path, err)
 }
 
 func lockedError(path string, opts Options) error {
-	return errorf("store: %s: %w (is a second cpe-agent running with the same --data?); gave up after %v", path, ErrLocked, opts.LockTimeout)
+	return fmt.Errorf("store: %s: %w (is a second cpe-agent running with the same --data?); gave up after %v", path, ErrLocked, opts.LockTimeout)
 }
 
 // Path returns the file the store was opened from.
@@ -156,7 +157,7 @@ func (s *Store) Path() string { return s.path }
 // Close releases the file and its lock. Methods called afterwards fail.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
-		return errorf("store: closing %s: %w", s.path, err)
+		return fmt.Errorf("store: closing %s: %w", s.path, err)
 	}
 	return nil
 }

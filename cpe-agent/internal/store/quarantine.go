@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"os"
 	"time"
 )
@@ -13,7 +14,7 @@ import (
 func Quarantine(path string, now time.Time) (string, error) {
 	aside := path + ".corrupt-" + now.UTC().Format("20060102T150405.000000000Z")
 	if err := os.Rename(path, aside); err != nil {
-		return "", errorf("store: moving %s aside: %w", path, err)
+		return "", fmt.Errorf("store: moving %s aside: %w", path, err)
 	}
 	return aside, nil
 }

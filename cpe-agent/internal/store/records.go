@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"sort"
 
 	bolt "go.etcd.io/bbolt"
@@ -24,17 +25,17 @@ func keySeq(k []byte) (uint64, bool) {
 func putJSON(b *bolt.Bucket, key []byte, what string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return errorf("store: encoding %s record: %w", what, err)
+		return fmt.Errorf("store: encoding %s record: %w", what, err)
 	}
 	if err := b.Put(key, data); err != nil {
-		return errorf("store: writing %s record: %w", what, err)
+		return fmt.Errorf("store: writing %s record: %w", what, err)
 	}
 	return nil
 }
 
 func decodeJSON(path string, what string, data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
-		return errorf("store: %s: %w: undecodable %s record", path, ErrCorrupt, what)
+		return fmt.Errorf("store: %s: %w: undecodable %s record", path, ErrCorrupt, what)
 	}
 	return nil
 }
@@ -44,7 +45,7 @@ func forEachSeq(path, what string, b *bolt.Bucket, fn func(seq uint64, data []by
 	return b.ForEach(func(k, v []byte) error {
 		seq, ok := keySeq(k)
 		if !ok || v == nil {
-			return errorf("store: %s: %w: malformed %s key %x", path, ErrCorrupt, what, k)
+			return fmt.Errorf("store: %s: %w: malformed %s key %x", path, ErrCorrupt, what, k)
 		}
 		return fn(seq, v)
 	})
@@ -60,7 +61,7 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 	}
 	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
-			return errorf("store: deleting %q: %w", k, err)
+			return fmt.Errorf("store: deleting %q: %w", k, err)
 		}
 	}
 	return nil
@@ -75,4 +76,36 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// deleteNames and deleteSeqs are the shared bodies of the Delete methods
+// of keyed and sequence-numbered buckets: one copy of the loop, the
+// deferred catch and the error wrapping instead of one per record kind.
+// what words the error: "store: deleting <what><name>: ...".
+func (tx *Tx) deleteNames(bucket []byte, what string, names []string) (err error) {
+	defer tx.catch(&err)
+	b, err := tx.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := b.Delete([]byte(name)); err != nil {
+			return fmt.Errorf("store: deleting %s%s: %w", what, name, err)
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) deleteSeqs(bucket []byte, what string, seqs []uint64) (err error) {
+	defer tx.catch(&err)
+	b, err := tx.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	for _, seq := range seqs {
+		if err := b.Delete(seqKey(seq)); err != nil {
+			return fmt.Errorf("store: deleting %s %d: %w", what, seq, err)
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -23,7 +24,7 @@ func (tx *Tx) AddScheduledInform(due time.Time, commandKey string) (id uint64, e
 		return 0, err
 	}
 	if id, err = b.NextSequence(); err != nil {
-		return 0, errorf("store: scheduling inform: %w", err)
+		return 0, fmt.Errorf("store: scheduling inform: %w", err)
 	}
 	if err := putJSON(b, seqKey(id), "scheduled inform", ScheduledInform{Due: due, CommandKey: commandKey}); err != nil {
 		return 0, err
@@ -73,18 +74,8 @@ func byDue(list []ScheduledInform) []ScheduledInform {
 
 // DeleteScheduledInforms removes these (delivered, or dropped after an ACS
 // URL change); missing IDs are ignored.
-func (tx *Tx) DeleteScheduledInforms(ids ...uint64) (err error) {
-	defer tx.catch(&err)
-	b, err := tx.bucket(bucketSchedule)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := b.Delete(seqKey(id)); err != nil {
-			return errorf("store: deleting scheduled inform %d: %w", id, err)
-		}
-	}
-	return nil
+func (tx *Tx) DeleteScheduledInforms(ids ...uint64) error {
+	return tx.deleteSeqs(bucketSchedule, "scheduled inform", ids)
 }
 
 // AddScheduledInform records a ScheduleInform in its own commit.
@@ -93,8 +84,12 @@ func (s *Store) AddScheduledInform(due time.Time, commandKey string) (uint64, er
 }
 
 // ScheduledInforms returns the pending ScheduleInforms, earliest first.
-func (s *Store) ScheduledInforms() ([]ScheduledInform, error) {
-	return viewValue(s, (*Tx).ScheduledInforms)
+func (s *Store) ScheduledInforms() (list []ScheduledInform, err error) {
+	err = s.View(func(tx *Tx) (err error) {
+		list, err = tx.ScheduledInforms()
+		return err
+	})
+	return list, err
 }
 
 // DeleteScheduledInforms removes these in one commit.

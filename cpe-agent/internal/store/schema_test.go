@@ -88,3 +88,23 @@ func TestNewerIncompatibleSchemaIsRefused(t *testing.T) {
 		t.Fatalf("older agent on a breaking layout = %v, want ErrNewerSchema (not corrupt: do not quarantine it)", err)
 	}
 }
+
+// TestBucketNameListsMatchVariables: allBuckets and metaKept spell out as
+// strings the names the bucket and key variables hold (a static layout
+// for the router build); a rename must change both.
+func TestBucketNameListsMatchVariables(t *testing.T) {
+	buckets := [][]byte{bucketMeta, bucketEvents, bucketValues, bucketInstances, bucketAttributes, bucketTransfers, bucketSchedule}
+	if len(buckets) != len(allBuckets) {
+		t.Fatalf("allBuckets has %d names, %d bucket variables", len(allBuckets), len(buckets))
+	}
+	for i, b := range buckets {
+		if string(b) != allBuckets[i] {
+			t.Errorf("allBuckets[%d] = %q, bucket variable says %q", i, allBuckets[i], b)
+		}
+	}
+	for i, k := range [][]byte{keySchema, keyMinReader, keyBootID} {
+		if string(k) != metaKept[i] {
+			t.Errorf("metaKept[%d] = %q, key variable says %q", i, metaKept[i], k)
+		}
+	}
+}

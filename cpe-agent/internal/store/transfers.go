@@ -78,6 +78,7 @@ func (s TransferState) QueuedState() int {
 
 // TimeWindow is one ScheduleDownload window, resolved to absolute times.
 type TimeWindow struct {
+	_           incomparable
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end"`
 	Mode        string    `json:"mode"`
@@ -159,13 +160,13 @@ func (tx *Tx) SaveTransfer(t Transfer) (id uint64, err error) {
 	}
 	if t.ID == 0 {
 		if t.ID, err = b.NextSequence(); err != nil {
-			return 0, errorf("store: new transfer: %w", err)
+			return 0, fmt.Errorf("store: new transfer: %w", err)
 		}
 		if t.State == 0 {
 			t.State = TransferQueued
 		}
 	} else if b.Get(seqKey(t.ID)) == nil {
-		return 0, errorf("store: transfer %d: %w", t.ID, ErrNotFound)
+		return 0, fmt.Errorf("store: transfer %d: %w", t.ID, ErrNotFound)
 	}
 	if err := putJSON(b, seqKey(t.ID), "transfer", transferRecord(t)); err != nil {
 		return 0, err
@@ -182,7 +183,7 @@ func (tx *Tx) Transfer(id uint64) (t Transfer, err error) {
 	}
 	data := b.Get(seqKey(id))
 	if data == nil {
-		return Transfer{}, errorf("store: transfer %d: %w", id, ErrNotFound)
+		return Transfer{}, fmt.Errorf("store: transfer %d: %w", id, ErrNotFound)
 	}
 	var r transferRecord
 	if err := decodeJSON(tx.path, "transfer", data, &r); err != nil {
@@ -234,7 +235,7 @@ func (tx *Tx) DeleteTransfer(id uint64) (err error) {
 		return err
 	}
 	if err := b.Delete(seqKey(id)); err != nil {
-		return errorf("store: deleting transfer %d: %w", id, err)
+		return fmt.Errorf("store: deleting transfer %d: %w", id, err)
 	}
 	return nil
 }
@@ -244,19 +245,33 @@ func (s *Store) SaveTransfer(t Transfer) (uint64, error) {
 	return updateValue(s, func(tx *Tx) (uint64, error) { return tx.SaveTransfer(t) })
 }
 
-// Transfer returns one transfer, or ErrNotFound.
-func (s *Store) Transfer(id uint64) (Transfer, error) {
-	return viewValue(s, func(tx *Tx) (Transfer, error) { return tx.Transfer(id) })
+// Transfer returns one transfer, or ErrNotFound. Written out rather than
+// through viewValue, like EnterTransferState: a Transfer is some 200
+// bytes, and a generic instance over it copies it several times over.
+func (s *Store) Transfer(id uint64) (t Transfer, err error) {
+	err = s.View(func(tx *Tx) (err error) {
+		t, err = tx.Transfer(id)
+		return err
+	})
+	return t, err
 }
 
 // Transfers returns every transfer, oldest first.
-func (s *Store) Transfers() ([]Transfer, error) {
-	return viewValue(s, (*Tx).Transfers)
+func (s *Store) Transfers() (list []Transfer, err error) {
+	err = s.View(func(tx *Tx) (err error) {
+		list, err = tx.Transfers()
+		return err
+	})
+	return list, err
 }
 
 // EnterTransferState durably records the state a transfer is entering.
-func (s *Store) EnterTransferState(id uint64, state TransferState) (Transfer, error) {
-	return updateValue(s, func(tx *Tx) (Transfer, error) { return tx.EnterTransferState(id, state) })
+func (s *Store) EnterTransferState(id uint64, state TransferState) (t Transfer, err error) {
+	err = s.Update(func(tx *Tx) (err error) {
+		t, err = tx.EnterTransferState(id, state)
+		return err
+	})
+	return t, err
 }
 
 // DeleteTransfer forgets a transfer in its own commit.

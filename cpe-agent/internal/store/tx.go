@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
@@ -73,9 +74,9 @@ func (s *Store) explain(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, berrors.ErrMaxSizeReached):
-		return errorf("store: %s: %w (%v)", s.path, ErrFull, err)
+		return fmt.Errorf("store: %s: %w (%v)", s.path, ErrFull, err)
 	case errors.Is(err, berrors.ErrDatabaseNotOpen):
-		return errorf("store: %s: closed: %w", s.path, err)
+		return fmt.Errorf("store: %s: closed: %w", s.path, err)
 	}
 	return err
 }
@@ -93,13 +94,15 @@ func (tx *Tx) catch(err *error) {
 func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
 	b := tx.tx.Bucket(name)
 	if b == nil {
-		return nil, errorf("store: %s: %w: bucket %q missing", tx.path, ErrCorrupt, name)
+		return nil, fmt.Errorf("store: %s: %w: bucket %q missing", tx.path, ErrCorrupt, name)
 	}
 	return b, nil
 }
 
 // viewValue and updateValue let the one-call Store methods reuse the Tx
-// methods.
+// methods. Each result type is one more instance of them in the router
+// build (some 350 bytes), so a method whose result type no other shares
+// writes its View or Update call out instead.
 func viewValue[T any](s *Store, f func(*Tx) (T, error)) (T, error) {
 	var out T
 	err := s.View(func(tx *Tx) error {

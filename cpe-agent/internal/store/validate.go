@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"math/bits"
 	"os"
+	"strconv"
 )
 
 // The store validates the file itself, through ordinary reads, before
@@ -64,8 +66,8 @@ type metaInfo struct {
 }
 
 var (
-	errNotBolt      = errors.New("not a bbolt file")
-	errForeignOrder = errors.New("written by a machine of the other byte order (bbolt files are not portable between big- and little-endian routers)")
+	errNotBolt      error = &sentinel{"not a bbolt file"}
+	errForeignOrder error = &sentinel{"written by a machine of the other byte order (bbolt files are not portable between big- and little-endian routers)"}
 )
 
 func parseMeta(page []byte) (metaInfo, error) {
@@ -80,7 +82,7 @@ func parseMeta(page []byte) (metaInfo, error) {
 		return metaInfo{}, errNotBolt
 	}
 	if v := ne.Uint32(m[4:]); v != boltFileVersion {
-		return metaInfo{}, errorf("bbolt file format %d, want %d", v, boltFileVersion)
+		return metaInfo{}, fmt.Errorf("bbolt file format %d, want %d", v, boltFileVersion)
 	}
 	h := fnv.New64a()
 	h.Write(m[:metaChecksumOff])
@@ -123,10 +125,10 @@ func newestMeta(head []byte) (metaInfo, error) {
 		break
 	}
 	if !found {
-		return metaInfo{}, errorf("both meta pages are unreadable (%v)", lastErr)
+		return metaInfo{}, fmt.Errorf("both meta pages are unreadable (%v)", lastErr)
 	}
 	if best.pageSize < 512 || best.pageSize > 1<<20 || best.pageSize&(best.pageSize-1) != 0 {
-		return metaInfo{}, errorf("implausible page size %d", best.pageSize)
+		return metaInfo{}, fmt.Errorf("implausible page size %d", best.pageSize)
 	}
 	return best, nil
 }
@@ -140,24 +142,24 @@ func checkFile(r io.ReaderAt, size int64, path string) error {
 	head := make([]byte, min(size, 1<<16+pageHeaderSize+metaSize))
 	n, err := r.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
-		return errorf("store: reading %s: %w", path, err)
+		return fmt.Errorf("store: reading %s: %w", path, err)
 	}
 	meta, err := newestMeta(head[:n])
 	if err != nil {
-		return errorf("store: %s: %w: %v", path, ErrCorrupt, err)
+		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)
 	}
 	ps := int64(meta.pageSize)
 	if meta.pgid < 2 || meta.pgid > uint64(size/ps) {
-		return errorf("store: %s: %w: truncated, its pages need %d bytes but the file has %d",
+		return fmt.Errorf("store: %s: %w: truncated, its pages need %d bytes but the file has %d",
 			path, ErrCorrupt, int64(meta.pgid)*ps, size)
 	}
 	c := &checker{r: r, pageSize: int(ps), pgid: meta.pgid, seen: make([]bool, meta.pgid)}
 	c.seen[0], c.seen[1] = true, true
 	if err := c.tree(meta.root, 0); err != nil {
-		return errorf("store: %s: %w: %v", path, ErrCorrupt, err)
+		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)
 	}
 	if err := c.freelist(meta.freelist); err != nil {
-		return errorf("store: %s: %w: %v", path, ErrCorrupt, err)
+		return fmt.Errorf("store: %s: %w: %v", path, ErrCorrupt, err)
 	}
 	return nil
 }
@@ -174,35 +176,35 @@ type checker struct {
 // page reads page id with its overflow pages and claims them.
 func (c *checker) page(id uint64) ([]byte, error) {
 	if id < 2 || id >= c.pgid {
-		return nil, errorf("page id %d outside [2, %d)", id, c.pgid)
+		return nil, fmt.Errorf("page id %d outside [2, %d)", id, c.pgid)
 	}
 	hdr := make([]byte, pageHeaderSize)
 	if _, err := c.r.ReadAt(hdr, int64(id)*int64(c.pageSize)); err != nil {
-		return nil, errorf("page %d: %w", id, err)
+		return nil, fmt.Errorf("page %d: %w", id, err)
 	}
 	if got := ne.Uint64(hdr); got != id {
-		return nil, errorf("page %d: header says page %d", id, got)
+		return nil, fmt.Errorf("page %d: header says page %d", id, got)
 	}
 	overflow := uint64(ne.Uint32(hdr[12:]))
 	if overflow >= c.pgid-id {
-		return nil, errorf("page %d: overflow %d runs past the last page", id, overflow)
+		return nil, fmt.Errorf("page %d: overflow %d runs past the last page", id, overflow)
 	}
 	for p := id; p <= id+overflow; p++ {
 		if c.seen[p] {
-			return nil, errorf("page %d reached twice", p)
+			return nil, fmt.Errorf("page %d reached twice", p)
 		}
 		c.seen[p] = true
 	}
 	buf := make([]byte, (overflow+1)*uint64(c.pageSize))
 	if _, err := c.r.ReadAt(buf, int64(id)*int64(c.pageSize)); err != nil {
-		return nil, errorf("page %d: %w", id, err)
+		return nil, fmt.Errorf("page %d: %w", id, err)
 	}
 	return buf, nil
 }
 
 func (c *checker) tree(id uint64, depth int) error {
 	if depth > maxDepth {
-		return errorf("tree deeper than %d levels", maxDepth)
+		return fmt.Errorf("tree deeper than %d levels", maxDepth)
 	}
 	p, err := c.page(id)
 	if err != nil {
@@ -214,7 +216,7 @@ func (c *checker) tree(id uint64, depth int) error {
 	case flagLeaf:
 		return c.leaf(id, p, depth)
 	default:
-		return errorf("page %d: flags %#x where a branch or leaf belongs", id, flags)
+		return fmt.Errorf("page %d: flags %#x where a branch or leaf belongs", id, flags)
 	}
 }
 
@@ -222,7 +224,7 @@ func (c *checker) tree(id uint64, depth int) error {
 func elements(id uint64, p []byte) (int, error) {
 	n := int(ne.Uint16(p[10:]))
 	if pageHeaderSize+n*elementSize > len(p) {
-		return 0, errorf("page %d: %d elements overflow the page", id, n)
+		return 0, fmt.Errorf("page %d: %d elements overflow the page", id, n)
 	}
 	return n, nil
 }
@@ -243,17 +245,17 @@ func (c *checker) branch(id uint64, p []byte, depth int) error {
 		return err
 	}
 	if n == 0 {
-		return errorf("branch page %d is empty", id)
+		return fmt.Errorf("branch page %d is empty", id)
 	}
 	var prev []byte
 	for i := 0; i < n; i++ {
 		off := pageHeaderSize + i*elementSize
 		key, ok := span(p, uint64(off)+uint64(ne.Uint32(p[off:])), uint64(ne.Uint32(p[off+4:])))
 		if !ok {
-			return errorf("branch page %d element %d: key outside the page", id, i)
+			return pageErr("branch", id, i, "key outside the page")
 		}
 		if i > 0 && bytes.Compare(prev, key) >= 0 {
-			return errorf("branch page %d: keys out of order", id)
+			return pageErr("branch", id, -1, "keys out of order")
 		}
 		prev = key
 		if err := c.tree(ne.Uint64(p[off+8:]), depth+1); err != nil {
@@ -275,21 +277,21 @@ func (c *checker) leaf(id uint64, p []byte, depth int) error {
 		ksize, vsize := uint64(ne.Uint32(p[off+8:])), uint64(ne.Uint32(p[off+12:]))
 		key, ok := span(p, start, ksize)
 		if !ok {
-			return errorf("leaf page %d element %d: key outside the page", id, i)
+			return pageErr("leaf", id, i, "key outside the page")
 		}
 		val, ok := span(p, start+ksize, vsize)
 		if !ok {
-			return errorf("leaf page %d element %d: value outside the page", id, i)
+			return pageErr("leaf", id, i, "value outside the page")
 		}
 		if i > 0 && bytes.Compare(prev, key) >= 0 {
-			return errorf("leaf page %d: keys out of order", id)
+			return pageErr("leaf", id, -1, "keys out of order")
 		}
 		prev = key
 		if ne.Uint32(p[off:])&flagBucket == 0 {
 			continue
 		}
 		if len(val) < bucketHeader {
-			return errorf("leaf page %d element %d: bucket header cut short", id, i)
+			return pageErr("leaf", id, i, "bucket header cut short")
 		}
 		if root := ne.Uint64(val); root != 0 {
 			if err := c.tree(root, depth+1); err != nil {
@@ -299,10 +301,10 @@ func (c *checker) leaf(id uint64, p []byte, depth int) error {
 		}
 		inline := val[bucketHeader:]
 		if len(inline) < pageHeaderSize || ne.Uint16(inline[8:]) != flagLeaf {
-			return errorf("leaf page %d element %d: malformed inline bucket", id, i)
+			return pageErr("leaf", id, i, "malformed inline bucket")
 		}
 		if depth+1 > maxDepth {
-			return errorf("buckets nested deeper than %d levels", maxDepth)
+			return fmt.Errorf("buckets nested deeper than %d levels", maxDepth)
 		}
 		if err := c.leaf(id, inline, depth+1); err != nil {
 			return err
@@ -317,30 +319,42 @@ func (c *checker) freelist(id uint64) error {
 	}
 	p, err := c.page(id)
 	if err != nil {
-		return errorf("freelist: %v", err)
+		return fmt.Errorf("freelist: %v", err)
 	}
 	if flags := ne.Uint16(p[8:]); flags != flagFreelist {
-		return errorf("freelist page %d has flags %#x", id, flags)
+		return fmt.Errorf("freelist page %d has flags %#x", id, flags)
 	}
 	count, start := uint64(ne.Uint16(p[10:])), uint64(pageHeaderSize)
 	if count == 0xFFFF {
 		if len(p) < pageHeaderSize+8 {
-			return errorf("freelist page %d cut short", id)
+			return fmt.Errorf("freelist page %d cut short", id)
 		}
 		count, start = ne.Uint64(p[pageHeaderSize:]), pageHeaderSize+8
 	}
 	if count > (uint64(len(p))-start)/8 {
-		return errorf("freelist page %d claims %d ids, more than it holds", id, count)
+		return fmt.Errorf("freelist page %d claims %d ids, more than it holds", id, count)
 	}
 	for i := uint64(0); i < count; i++ {
 		free := ne.Uint64(p[start+8*i:])
 		if free < 2 || free >= c.pgid {
-			return errorf("freelist holds page id %d outside [2, %d)", free, c.pgid)
+			return fmt.Errorf("freelist holds page id %d outside [2, %d)", free, c.pgid)
 		}
 		if c.seen[free] {
-			return errorf("page %d is both in use and free", free)
+			return fmt.Errorf("page %d is both in use and free", free)
 		}
 		c.seen[free] = true
 	}
 	return nil
+}
+
+// pageErr words a structural fault of a page: "<kind> page <id>: <what>",
+// or "<kind> page <id> element <i>: <what>" when i >= 0. One builder for
+// the checks of the element loops: a fmt.Errorf per check boxes its
+// uint64 page id, code the 32-bit router carried at every site.
+func pageErr(kind string, id uint64, i int, what string) error {
+	s := kind + " page " + strconv.FormatUint(id, 10)
+	if i >= 0 {
+		s += " element " + strconv.Itoa(i)
+	}
+	return errors.New(s + ": " + what)
 }

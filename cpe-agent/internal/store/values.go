@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -21,11 +22,11 @@ func (tx *Tx) SaveValues(values map[string]string) (err error) {
 	}
 	for _, name := range sortedKeys(values) {
 		if name == "" {
-			return errorf("store: saving values: empty parameter name")
+			return fmt.Errorf("store: saving values: empty parameter name")
 		}
 		if err := b.Put([]byte(name), []byte(values[name])); err != nil {
 			// The value is not quoted: it may be a password.
-			return errorf("store: saving value of %s: %w", name, err)
+			return fmt.Errorf("store: saving value of %s: %w", name, err)
 		}
 	}
 	return nil
@@ -61,18 +62,8 @@ func (tx *Tx) Value(name string) (value string, ok bool, err error) {
 }
 
 // DeleteValues forgets these values; missing names are ignored.
-func (tx *Tx) DeleteValues(names ...string) (err error) {
-	defer tx.catch(&err)
-	b, err := tx.bucket(bucketValues)
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		if err := b.Delete([]byte(name)); err != nil {
-			return errorf("store: deleting value of %s: %w", name, err)
-		}
-	}
-	return nil
+func (tx *Tx) DeleteValues(names ...string) error {
+	return tx.deleteNames(bucketValues, "value of ", names)
 }
 
 // SaveValues persists values in one commit: a SetParameterValues is
@@ -94,7 +85,7 @@ func (s *Store) DeleteValues(names ...string) error {
 // objectPrefix checks that path names an object (it ends in ".").
 func objectPrefix(path string) error {
 	if path == "" || !strings.HasSuffix(path, ".") {
-		return errorf("store: %q is not an object path (it must end in \".\")", path)
+		return fmt.Errorf("store: %q is not an object path (it must end in \".\")", path)
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"bytes"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -9,7 +9,8 @@ import (
 // metaKept lists the meta keys a Wipe leaves alone: the layout version
 // and the boot id (a fact about the running kernel, not state). Every
 // other meta key, including ones added later, is wiped by default.
-var metaKept = [][]byte{keySchema, keyMinReader, keyBootID}
+// Strings, not the key variables, for the reason allBuckets gives.
+var metaKept = [...]string{"schema", "min_reader", "boot_id"}
 
 // Wipe empties the store for a FactoryReset, atomically: events, values
 // except those keepValue accepts (the factory ACS settings, say),
@@ -26,7 +27,7 @@ func (tx *Tx) Wipe(keepValue func(name string) bool) (err error) {
 			return err
 		}
 		if err := deleteKeysIf(b, func([]byte) bool { return true }); err != nil {
-			return errorf("store: wiping %s: %w", name, err)
+			return fmt.Errorf("store: wiping %s: %w", name, err)
 		}
 	}
 
@@ -35,7 +36,7 @@ func (tx *Tx) Wipe(keepValue func(name string) bool) (err error) {
 		return err
 	}
 	if err := deleteKeysIf(values, func(k []byte) bool { return keepValue == nil || !keepValue(string(k)) }); err != nil {
-		return errorf("store: wiping values: %w", err)
+		return fmt.Errorf("store: wiping values: %w", err)
 	}
 
 	instances, err := tx.bucket(bucketInstances)
@@ -51,7 +52,7 @@ func (tx *Tx) Wipe(keepValue func(name string) bool) (err error) {
 	}
 	for _, t := range tables {
 		if err := instances.DeleteBucket(t); err != nil {
-			return errorf("store: wiping table %s: %w", t, err)
+			return fmt.Errorf("store: wiping table %s: %w", t, err)
 		}
 	}
 
@@ -61,7 +62,7 @@ func (tx *Tx) Wipe(keepValue func(name string) bool) (err error) {
 	}
 	return deleteKeysIf(meta, func(k []byte) bool {
 		for _, keep := range metaKept {
-			if bytes.Equal(k, keep) {
+			if string(k) == keep {
 				return false
 			}
 		}
@@ -81,7 +82,7 @@ func deleteKeysIf(b *bolt.Bucket, del func(k []byte) bool) error {
 	}
 	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
-			return errorf("deleting %q: %w", k, err)
+			return fmt.Errorf("deleting %q: %w", k, err)
 		}
 	}
 	return nil

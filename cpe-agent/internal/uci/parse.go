@@ -9,6 +9,7 @@ import (
 // number and leaves the file name to the caller, which knows it:
 // "line 7: option outside a section".
 type SyntaxError struct {
+	_    incomparable
 	Line int
 	Msg  string
 }

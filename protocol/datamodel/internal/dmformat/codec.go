@@ -34,6 +34,7 @@ func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }
 // reads then return zero values, so callers check Err once at the end. It
 // reads a string so that the strings it returns share the payload's memory.
 type Reader struct {
+	_   incomparable
 	buf string
 	pos int
 	Err error
