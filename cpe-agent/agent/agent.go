@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gatewarden/cpe-agent/internal/clock"
 	"gatewarden/cpe-agent/internal/connreq"
@@ -218,16 +219,12 @@ func (a *Agent) runOnce(ctx context.Context) error {
 
 	// The tree reports value changes to the session, which is built after
 	// it: the closure reads the client once it exists.
-	var client *session.Client
-	var clientMu sync.Mutex
+	var client atomic.Pointer[session.Client]
 	tree, err := model.New(ctx, reg, model.Options{
 		Store: a.st,
 		Clock: a.opts.clk,
 		OnValueChange: func(active bool) {
-			clientMu.Lock()
-			c := client
-			clientMu.Unlock()
-			if c != nil {
+			if c := client.Load(); c != nil {
 				c.ValueChanged(active)
 			}
 		},
@@ -244,10 +241,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 		return err
 	}
 	trigger := func() {
-		clientMu.Lock()
-		c := client
-		clientMu.Unlock()
-		if c != nil {
+		if c := client.Load(); c != nil {
 			c.ConnectionRequest()
 		}
 	}
@@ -298,9 +292,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
-	clientMu.Lock()
-	client = c
-	clientMu.Unlock()
+	client.Store(c)
 	dg.attach(c)
 	lp.attach(c)
 
@@ -310,19 +302,17 @@ func (a *Agent) runOnce(ctx context.Context) error {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// wg.Go rather than go with a deferred Done: one shared wrapper in
+	// sync instead of a defer in each goroutine's function.
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = tree.Run(runCtx) }()
-	go func() { defer wg.Done(); _ = ln.Serve(runCtx) }()
-	wg.Add(1)
-	go func() { defer wg.Done(); lp.run(runCtx) }()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() { _ = tree.Run(runCtx) })
+	wg.Go(func() { _ = ln.Serve(runCtx) })
+	wg.Go(func() { lp.run(runCtx) })
+	wg.Go(func() {
 		if err := mq.run(runCtx, tree, trigger); err != nil {
 			a.log.Error("MQTT lane stopped", "err", err)
 		}
-	}()
+	})
 	a.log.Info("agent running", "platform", plat.Name(), "acs", redact.URL(a.cfg.ACSURL),
 		"connreq", ln.Addr().String(), "version", buildinfo.String())
 	err = c.Run(runCtx)
@@ -335,6 +325,7 @@ func (a *Agent) runOnce(ctx context.Context) error {
 // resetter gives the session the device's reboot and factory reset; the
 // agent's own state is wiped here because only the agent knows its store.
 type resetter struct {
+	_    incomparable
 	plat platform.Platform
 	st   *store.Store
 }

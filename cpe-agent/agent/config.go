@@ -21,6 +21,7 @@ const DefaultConfigPath = "/etc/config/gatewarden"
 // Config is everything an operator or a package can set. The command line
 // overrides the file; the file overrides the defaults.
 type Config struct {
+	_           incomparable
 	Platform    string // "linux" or "sim"
 	ACSURL      string
 	ACSUsername string
@@ -76,8 +77,8 @@ func DefaultConfig() Config {
 }
 
 // uciKeys maps the option names of `config agent 'main'` to fields, so the
-// file format is documented in one place: coreUCIKeys here, and the
-// feature files (mqtt.go, update.go, local.go) add theirs in init.
+// file format is documented in one place: stringOption and coreUCIKeys
+// here, and the feature files (mqtt.go, update.go) add theirs in init.
 var uciKeys = map[string]func(c *Config, v string) error{}
 
 func init() {
@@ -88,34 +89,12 @@ func init() {
 
 // coreUCIKeys is a table rather than a map literal: a map literal compiles
 // to one map assignment per entry in init code (1.5 KB of router code for
-// these), the table to static data and the loop above.
+// these), the table to static data and the loop above. Options that only
+// copy their value into a string field are in stringOption instead.
 var coreUCIKeys = [...]struct {
 	name string
 	set  func(c *Config, v string) error
 }{
-	{"platform", func(c *Config, v string) error { c.Platform = v; return nil }},
-	{"acs_url", func(c *Config, v string) error { c.ACSURL = v; return nil }},
-	{"acs_username", func(c *Config, v string) error { c.ACSUsername = v; return nil }},
-	{"acs_password", func(c *Config, v string) error { c.ACSPassword = v; return nil }},
-	{"data_dir", func(c *Config, v string) error { c.DataDir = v; return nil }},
-	{"serial", func(c *Config, v string) error { c.Serial = v; return nil }},
-	{"connreq_addr", func(c *Config, v string) error { c.ConnReqAddr = v; return nil }},
-	{"local_addr", func(c *Config, v string) error { c.LocalAddr = v; return nil }},
-	{"mqtt_url", func(c *Config, v string) error { c.MQTTURL = v; return nil }},
-	{"ca_file", func(c *Config, v string) error { c.CAFile = v; return nil }},
-	{"log_level", func(c *Config, v string) error { c.LogLevel = v; return nil }},
-	{"manufacturer", func(c *Config, v string) error { c.Manufacturer = v; return nil }},
-	{"oui", func(c *Config, v string) error { c.OUI = v; return nil }},
-	{"product_class", func(c *Config, v string) error { c.ProductClass = v; return nil }},
-	{"model_name", func(c *Config, v string) error { c.ModelName = v; return nil }},
-	{"hardware_version", func(c *Config, v string) error {
-		c.HardwareVersion = v
-		return nil
-	}},
-	{"software_version", func(c *Config, v string) error {
-		c.SoftwareVersion = v
-		return nil
-	}},
 	{"memory_limit", func(c *Config, v string) error {
 		n, err := ParseSize(v)
 		if err != nil {
@@ -140,6 +119,46 @@ var coreUCIKeys = [...]struct {
 		c.PeriodicInformInterval = time.Duration(n) * time.Second
 		return nil
 	}},
+}
+
+// stringOption is the string field a plain option sets, or nil for the
+// options of uciKeys. The table is built on the stack per call: a setter
+// closure per option cost ~140 bytes of router code each, a string switch
+// over them 2 KB.
+func (c *Config) stringOption(name string) *string {
+	fields := [...]struct {
+		name  string
+		field *string
+	}{
+		{"platform", &c.Platform},
+		{"acs_url", &c.ACSURL},
+		{"acs_username", &c.ACSUsername},
+		{"acs_password", &c.ACSPassword},
+		{"data_dir", &c.DataDir},
+		{"serial", &c.Serial},
+		{"connreq_addr", &c.ConnReqAddr},
+		{"local_addr", &c.LocalAddr},
+		{"mqtt_url", &c.MQTTURL},
+		{"ca_file", &c.CAFile},
+		{"log_level", &c.LogLevel},
+		{"manufacturer", &c.Manufacturer},
+		{"oui", &c.OUI},
+		{"product_class", &c.ProductClass},
+		{"model_name", &c.ModelName},
+		{"hardware_version", &c.HardwareVersion},
+		{"software_version", &c.SoftwareVersion},
+		{"local_password", &c.Local.Password},
+		{"local_password_file", &c.Local.PasswordFile},
+		{"mqtt_push_key", &c.MQTT.PushKey},
+		{"firmware_keys", &c.Firmware.KeysFile},
+		{"board", &c.Firmware.Board},
+	}
+	for _, f := range fields {
+		if f.name == name {
+			return f.field
+		}
+	}
+	return nil
 }
 
 // LoadConfigFile applies `config agent 'main'` of a UCI file onto c. A
@@ -168,14 +187,17 @@ func LoadConfigFile(c *Config, path string, mustExist bool) error {
 		return fmt.Errorf("config %s: no `config agent 'main'` section", path)
 	}
 	for _, o := range sec.Options() {
+		field := c.stringOption(o.Name)
 		set, ok := uciKeys[o.Name]
-		if !ok {
+		if field == nil && !ok {
 			return fmt.Errorf("config %s: line %d: unknown option %q", path, o.Line, o.Name)
 		}
 		if o.List {
 			return fmt.Errorf("config %s: line %d: %q takes one value, not a list", path, o.Line, o.Name)
 		}
-		if err := set(c, o.Values[0]); err != nil {
+		if field != nil {
+			*field = o.Values[0]
+		} else if err := set(c, o.Values[0]); err != nil {
 			return fmt.Errorf("config %s: line %d: %s: %w", path, o.Line, o.Name, err)
 		}
 	}

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ config something_else
 		Manufacturer: "ACME", OUI: "00D09E", ProductClass: "GW9", ModelName: "GW 9000", HardwareVersion: "rev B",
 		SoftwareVersion: "2.1.0", PeriodicInformInterval: 900 * time.Second,
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
 	}
 	if err := c.Validate(); err != nil {
@@ -70,7 +71,7 @@ func TestLoadConfigFileMissing(t *testing.T) {
 	if err := agent.LoadConfigFile(&c, missing, false); err != nil {
 		t.Fatalf("missing default file: %v", err)
 	}
-	if c != agent.DefaultConfig() {
+	if !reflect.DeepEqual(c, agent.DefaultConfig()) {
 		t.Fatal("a missing file changed the defaults")
 	}
 	if err := agent.LoadConfigFile(&c, missing, true); err == nil {

@@ -14,6 +14,7 @@ import (
 // diagHook ties the TR-143 engine to the session: tests start when a
 // session ends, and a finished test raises 8 DIAGNOSTICS COMPLETE.
 type diagHook struct {
+	_      incomparable
 	eng    *diag.Engine
 	mu     sync.Mutex
 	client *session.Client

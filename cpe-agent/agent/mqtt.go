@@ -30,6 +30,7 @@ import (
 //	option mqtt_telemetry_interval '300'              (seconds; 0 turns it off)
 //	option mqtt_telemetry 'Device.DSL.Line.*.UpstreamNoiseMargin ...'
 type MQTTConfig struct {
+	_ incomparable
 	// PushKey is the ACS push key, the trust anchor for signed pushes: a
 	// file holding it (PKIX PEM, or 32 bytes in hex or base64) or the key
 	// itself inline. It comes only from the configuration or the package,
@@ -75,7 +76,6 @@ var DefaultTelemetry = []string{
 const pushKeyFile = "mqtt-push-key"
 
 func init() {
-	uciKeys["mqtt_push_key"] = func(c *Config, v string) error { c.MQTT.PushKey = v; return nil }
 	uciKeys["mqtt_telemetry_interval"] = func(c *Config, v string) error {
 		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil {
@@ -272,50 +272,70 @@ func (p *mqttPart) run(ctx context.Context, tree *model.Tree, trigger func()) er
 }
 
 // mqttSettingNames are the parameters of Device.MQTT.Client.1 a
-// connection is made from; a change to any of them reconnects.
+// connection is made from; a change to any of them reconnects. settings
+// reads them into an array indexed by the mq* constants (a map keyed by
+// name cost a hashed lookup call per field in the router binary).
 var mqttSettingNames = []string{
-	"Enable", "BrokerAddress", "BrokerPort", "TransportProtocol", "ProtocolVersion", "ClientID",
-	"Username", "Password", "KeepAliveTime", "ConnectRetryTime", "ConnectRetryIntervalMultiplier",
-	"ConnectRetryMaxInterval",
+	mqEnable: "Enable", mqBrokerAddress: "BrokerAddress", mqBrokerPort: "BrokerPort",
+	mqTransportProtocol: "TransportProtocol", mqProtocolVersion: "ProtocolVersion", mqClientID: "ClientID",
+	mqUsername: "Username", mqPassword: "Password", mqKeepAliveTime: "KeepAliveTime",
+	mqConnectRetryTime: "ConnectRetryTime", mqConnectRetryIntervalMultiplier: "ConnectRetryIntervalMultiplier",
+	mqConnectRetryMaxInterval: "ConnectRetryMaxInterval",
 }
+
+const (
+	mqEnable = iota
+	mqBrokerAddress
+	mqBrokerPort
+	mqTransportProtocol
+	mqProtocolVersion
+	mqClientID
+	mqUsername
+	mqPassword
+	mqKeepAliveTime
+	mqConnectRetryTime
+	mqConnectRetryIntervalMultiplier
+	mqConnectRetryMaxInterval
+	mqSettingCount
+)
 
 // settings reads Device.MQTT.Client.1 as it is now.
 func (p *mqttPart) settings(ctx context.Context, tree *model.Tree) (connreq.MQTTSettings, error) {
-	v := map[string]string{}
-	for _, name := range mqttSettingNames {
+	var v [mqSettingCount]string
+	for i, name := range mqttSettingNames {
 		s, err := tree.Value(ctx, model.MQTTClientPath+name)
 		if err != nil {
 			return connreq.MQTTSettings{}, err
 		}
-		v[name] = s
+		v[i] = s
 	}
-	num := func(name string) uint64 {
-		n, _ := strconv.ParseUint(v[name], 10, 32) // the schema validated it
-		return n
+	var n [mqSettingCount]uint64
+	for _, i := range []int{mqBrokerPort, mqKeepAliveTime, mqConnectRetryTime, mqConnectRetryIntervalMultiplier, mqConnectRetryMaxInterval} {
+		n[i], _ = strconv.ParseUint(v[i], 10, 32) // the schema validated it
 	}
-	port := num("BrokerPort")
+	port := n[mqBrokerPort]
 	if port > 65535 {
 		return connreq.MQTTSettings{}, errors.New("MQTT: BrokerPort out of range")
 	}
-	host := v["BrokerAddress"]
+	host := v[mqBrokerAddress]
 	// A bracketed IPv6 literal is written without its brackets here.
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	if ip := net.ParseIP(host); ip == nil && strings.ContainsAny(host, "/ ") {
 		return connreq.MQTTSettings{}, fmt.Errorf("MQTT: BrokerAddress %q is not a host", host)
 	}
 	s := connreq.MQTTSettings{
-		Enable:          v["Enable"] == "true" || v["Enable"] == "1",
+		Enable:          v[mqEnable] == "true" || v[mqEnable] == "1",
 		Host:            host,
 		Port:            uint16(port),
-		TLS:             v["TransportProtocol"] == "TLS",
-		ClientID:        v["ClientID"],
-		Username:        v["Username"],
-		Password:        v["Password"],
-		ProtocolVersion: v["ProtocolVersion"],
-		KeepAlive:       time.Duration(num("KeepAliveTime")) * time.Second,
-		RetryMin:        time.Duration(num("ConnectRetryTime")) * time.Second,
-		RetryMultiplier: uint32(num("ConnectRetryIntervalMultiplier")),
-		RetryMax:        time.Duration(num("ConnectRetryMaxInterval")) * time.Second,
+		TLS:             v[mqTransportProtocol] == "TLS",
+		ClientID:        v[mqClientID],
+		Username:        v[mqUsername],
+		Password:        v[mqPassword],
+		ProtocolVersion: v[mqProtocolVersion],
+		KeepAlive:       time.Duration(n[mqKeepAliveTime]) * time.Second,
+		RetryMin:        time.Duration(n[mqConnectRetryTime]) * time.Second,
+		RetryMultiplier: uint32(n[mqConnectRetryIntervalMultiplier]),
+		RetryMax:        time.Duration(n[mqConnectRetryMaxInterval]) * time.Second,
 	}
 	if s.TLS && p.a.roots != nil {
 		s.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: p.a.roots}

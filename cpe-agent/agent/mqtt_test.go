@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -331,7 +332,7 @@ func TestMQTTConfigOptions(t *testing.T) {
 	}
 	want := agent.MQTTConfig{PushKey: "/etc/gatewarden/push.pub", TelemetryInterval: time.Minute,
 		Telemetry: "Device.DeviceInfo.UpTime Device.DSL.Line.1.Status"}
-	if c.MQTT != want || c.MQTTURL != "mqtts://acs.example:8884" {
+	if !reflect.DeepEqual(c.MQTT, want) || c.MQTTURL != "mqtts://acs.example:8884" {
 		t.Errorf("MQTT config %+v %q, want %+v", c.MQTT, c.MQTTURL, want)
 	}
 	writeMQTTConfig(t, file, "config agent 'main'\n\toption mqtt_telemetry_interval '0'\n")

@@ -32,6 +32,7 @@ import (
 // The keys come with the agent's configuration or package, never from the
 // ACS: without them every firmware Download fails with 9019.
 type FirmwareConfig struct {
+	_ incomparable
 	// KeysFile holds the trusted keys; "" means DefaultFirmwareKeys, which
 	// may be absent (then no key is trusted). A file named explicitly must exist.
 	KeysFile      string
@@ -48,8 +49,6 @@ const DefaultFirmwareKeys = "/etc/gatewarden/firmware-keys.pem"
 const slotsDir = "slots"
 
 func init() {
-	uciKeys["firmware_keys"] = func(c *Config, v string) error { c.Firmware.KeysFile = v; return nil }
-	uciKeys["board"] = func(c *Config, v string) error { c.Firmware.Board = v; return nil }
 	uciKeys["firmware_slots"] = func(c *Config, v string) error {
 		switch v {
 		case "files", "uboot", "none":

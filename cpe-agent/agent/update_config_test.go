@@ -3,6 +3,7 @@ package agent
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestFirmwareOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := FirmwareConfig{KeysFile: "/etc/gatewarden/keys.pem", Board: "gw-9", Slots: "uboot", HealthTimeout: 2 * time.Minute, BootLimit: 3}
-	if c.Firmware != want {
+	if !reflect.DeepEqual(c.Firmware, want) {
 		t.Fatalf("firmware config %+v, want %+v", c.Firmware, want)
 	}
 	for _, bad := range []string{"option firmware_slots 'nand'", "option firmware_health_timeout '0'", "option firmware_boot_limit 'x'"} {

@@ -1,6 +1,7 @@
 package cwmp
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -42,7 +43,7 @@ func (d DateTime) Time() (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, errorf("cwmp dateTime %q: not an xs:dateTime", string(d))
+	return time.Time{}, fmt.Errorf("cwmp dateTime %q: not an xs:dateTime", string(d))
 }
 
 var dateTimeLayouts = []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999"}

@@ -432,7 +432,7 @@ func charsetReader(label string, r io.Reader) (io.Reader, error) {
 		}
 		return strings.NewReader(string(out)), nil
 	}
-	return nil, errorf("unsupported encoding %q", label)
+	return nil, fmt.Errorf("unsupported encoding %q", label)
 }
 
 // faultDetail returns the first element inside a SOAP Fault's first

@@ -2,6 +2,7 @@ package cwmp
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strconv"
@@ -28,7 +29,7 @@ func encodeTo(w io.Writer, env *Envelope, s sender) error {
 	e.envelope(ns, env, body, s)
 	e.flush()
 	if e.err != nil {
-		return errorf("cwmp encode %s: %w", body.Method(), e.err)
+		return fmt.Errorf("cwmp encode %s: %w", body.Method(), e.err)
 	}
 	return nil
 }
@@ -62,38 +63,48 @@ func checkEncodable(env *Envelope, s sender) (string, Body, error) {
 		ns = DefaultNamespace
 	}
 	if !IsCWMPNamespace(ns) {
-		return "", nil, errorf("cwmp encode: namespace %q is not a cwmp namespace", ns)
+		return "", nil, fmt.Errorf("cwmp encode: namespace %q is not a cwmp namespace", ns)
 	}
 	body := env.Body
 	if !s.sends(body) {
-		return "", nil, errorf("cwmp encode: body type %T is not a cwmp RPC type%s", env.Body, s.refusal())
+		return "", nil, fmt.Errorf("cwmp encode: body type %T is not a cwmp RPC type%s", env.Body, s.refusal())
 	}
 	if v := reflect.ValueOf(body); v.IsNil() {
-		return "", nil, errorf("cwmp encode: nil %T body", env.Body)
+		return "", nil, fmt.Errorf("cwmp encode: nil %T body", env.Body)
 	}
 	level := schemaLevel(ns)
 	if spec, ok := rpcTable[body.Method()]; ok && spec.level > level {
-		return "", nil, errorf("cwmp encode: %s does not exist in %s", body.Method(), ns)
+		return "", nil, fmt.Errorf("cwmp encode: %s does not exist in %s", body.Method(), ns)
 	}
 	h := env.Header
 	if level < 12 {
 		switch {
 		case h.SessionTimeout != nil:
-			return "", nil, errorf("cwmp encode: header SessionTimeout does not exist in %s", ns)
+			return "", nil, fmt.Errorf("cwmp encode: header SessionTimeout does not exist in %s", ns)
 		case h.SupportedCWMPVersions != "":
-			return "", nil, errorf("cwmp encode: header SupportedCWMPVersions does not exist in %s", ns)
+			return "", nil, fmt.Errorf("cwmp encode: header SupportedCWMPVersions does not exist in %s", ns)
 		case h.UseCWMPVersion != "":
-			return "", nil, errorf("cwmp encode: header UseCWMPVersion does not exist in %s", ns)
+			return "", nil, fmt.Errorf("cwmp encode: header UseCWMPVersion does not exist in %s", ns)
 		}
 	}
+	if err := s.checkArgs(body); err != nil {
+		return "", nil, err
+	}
+	return ns, body, nil
+}
+
+// checkArgs is eitherSide's check of the arguments encoding cannot
+// vouch for: a ChangeDUState's operations. (A CPE never sends one, so
+// cpeSide has nothing to check, and the router binary none of this.)
+func (eitherSide) checkArgs(body Body) error {
 	if c, ok := body.(*ChangeDUState); ok {
 		for i, op := range c.Operations {
 			if err := checkOperation(op); err != nil {
-				return "", nil, errorf("cwmp encode: ChangeDUState Operations[%d]: %w", i, err)
+				return fmt.Errorf("cwmp encode: ChangeDUState Operations[%d]: %w", i, err)
 			}
 		}
 	}
-	return ns, body, nil
+	return nil
 }
 
 func checkOperation(op Operation) error {
@@ -111,7 +122,7 @@ func checkOperation(op Operation) error {
 			return nil
 		}
 	default:
-		return errorf("operation type %T is not a cwmp operation", op)
+		return fmt.Errorf("operation type %T is not a cwmp operation", op)
 	}
 	return errors.New("nil operation")
 }

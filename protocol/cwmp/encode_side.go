@@ -28,6 +28,8 @@ type sender interface {
 	sends(b Body) bool
 	writeArgs(e *encoder, b Body)
 	refusal() string // appended to the error for a body it does not send
+	// checkArgs refuses arguments that would not encode to a valid message.
+	checkArgs(b Body) error
 }
 
 // eitherSide is the sender of Encode and Marshal: every message.
@@ -62,6 +64,8 @@ func (cpeSide) sends(b Body) bool {
 func (cpeSide) writeArgs(e *encoder, b Body) { b.(upBody).encodeUp(e) }
 
 func (cpeSide) refusal() string { return " a CPE sends" }
+
+func (cpeSide) checkArgs(Body) error { return nil }
 
 // MarshalCPE is Marshal for a CPE: it encodes the same bytes, but only the
 // messages a CPE sends (its requests, its responses and Fault); anything

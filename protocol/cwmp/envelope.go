@@ -24,6 +24,7 @@ const (
 
 // Envelope is one SOAP 1.1 message carrying one CWMP RPC.
 type Envelope struct {
+	_ incomparable
 	// Namespace is the cwmp URN the peer used (decode) or to use (encode),
 	// e.g. "urn:dslforum-org:cwmp-1-2". Empty encodes as DefaultNamespace.
 	Namespace string

@@ -36,6 +36,7 @@ func (k ErrorKind) String() string {
 
 // DecodeError is the only error type Decode and DecodeFrom return.
 type DecodeError struct {
+	_    incomparable
 	Kind ErrorKind
 	// ID is the message's cwmp:ID when the header got that far, so the
 	// fault can echo it.

@@ -76,6 +76,7 @@ type Fault struct {
 
 // SetParameterValuesFault blames one parameter of a SetParameterValues.
 type SetParameterValuesFault struct {
+	_             incomparable
 	ParameterName string
 	FaultCode     FaultCode
 	FaultString   string // optional in the schema: empty is not encoded

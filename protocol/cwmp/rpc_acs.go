@@ -17,6 +17,7 @@ type InformResponse struct{ MaxEnvelopes uint32 }
 
 // TransferComplete reports the end of a Download, Upload or ScheduleDownload.
 type TransferComplete struct {
+	_            incomparable
 	CommandKey   string
 	FaultStruct  FaultStruct
 	StartTime    DateTime

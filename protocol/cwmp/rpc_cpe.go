@@ -26,6 +26,7 @@ type GetParameterValuesResponse struct{ ParameterList []ParameterValueStruct }
 
 // GetParameterNames discovers the data model below ParameterPath.
 type GetParameterNames struct {
+	_             incomparable
 	ParameterPath string
 	NextLevel     bool
 }
@@ -51,6 +52,7 @@ type GetParameterAttributesResponse struct {
 
 // AddObject creates a table instance.
 type AddObject struct {
+	_            incomparable
 	ObjectName   string
 	ParameterKey string
 }
@@ -63,6 +65,7 @@ type AddObjectResponse struct {
 
 // DeleteObject removes a table instance.
 type DeleteObject struct {
+	_            incomparable
 	ObjectName   string
 	ParameterKey string
 }
@@ -72,6 +75,7 @@ type DeleteObjectResponse struct{ Status int32 }
 
 // Download asks the CPE to fetch and apply a file.
 type Download struct {
+	_              incomparable
 	CommandKey     string
 	FileType       FileType
 	URL            string
@@ -86,6 +90,7 @@ type Download struct {
 
 // DownloadResponse: Status 0 done (times set), 1 pending (Unknown Times).
 type DownloadResponse struct {
+	_            incomparable
 	Status       int32
 	StartTime    DateTime
 	CompleteTime DateTime
@@ -105,6 +110,7 @@ type GetQueuedTransfersResponse struct{ TransferList []QueuedTransferStruct }
 
 // ScheduleInform asks for an Inform DelaySeconds from now.
 type ScheduleInform struct {
+	_            incomparable
 	DelaySeconds uint32
 	CommandKey   string
 }
@@ -127,6 +133,7 @@ type GetOptionsResponse struct{ OptionList []OptionStruct }
 
 // Upload asks the CPE to send a file.
 type Upload struct {
+	_            incomparable
 	CommandKey   string
 	FileType     FileType
 	URL          string
@@ -137,6 +144,7 @@ type Upload struct {
 
 // UploadResponse mirrors DownloadResponse.
 type UploadResponse struct {
+	_            incomparable
 	Status       int32
 	StartTime    DateTime
 	CompleteTime DateTime

@@ -25,6 +25,7 @@ type Operation interface {
 // InstallOpStruct installs a deployment unit from URL. Empty optional
 // fields are not encoded.
 type InstallOpStruct struct {
+	_               incomparable
 	URL             string
 	UUID            string
 	Username        string
@@ -35,6 +36,7 @@ type InstallOpStruct struct {
 // UpdateOpStruct updates one deployment unit, or all of them when UUID and
 // URL are both empty. Empty fields are not encoded.
 type UpdateOpStruct struct {
+	_        incomparable
 	UUID     string
 	Version  string
 	URL      string
@@ -45,6 +47,7 @@ type UpdateOpStruct struct {
 // UninstallOpStruct removes a deployment unit. Empty optional fields are not
 // encoded.
 type UninstallOpStruct struct {
+	_               incomparable
 	UUID            string
 	Version         string
 	ExecutionEnvRef string
@@ -58,32 +61,36 @@ func (*UninstallOpStruct) OpType() string { return "UninstallOpStruct" }
 func (o *InstallOpStruct) MarshalJSON() ([]byte, error) {
 	type plain InstallOpStruct
 	return json.Marshal(struct {
-		Type string `json:"type"`
+		_    incomparable // spares the binary an equality function
+		Type string       `json:"type"`
 		*plain
-	}{o.OpType(), (*plain)(o)})
+	}{Type: o.OpType(), plain: (*plain)(o)})
 }
 
 // MarshalJSON adds the operation type, which the bare fields would lose.
 func (o *UpdateOpStruct) MarshalJSON() ([]byte, error) {
 	type plain UpdateOpStruct
 	return json.Marshal(struct {
-		Type string `json:"type"`
+		_    incomparable // spares the binary an equality function
+		Type string       `json:"type"`
 		*plain
-	}{o.OpType(), (*plain)(o)})
+	}{Type: o.OpType(), plain: (*plain)(o)})
 }
 
 // MarshalJSON adds the operation type, which the bare fields would lose.
 func (o *UninstallOpStruct) MarshalJSON() ([]byte, error) {
 	type plain UninstallOpStruct
 	return json.Marshal(struct {
-		Type string `json:"type"`
+		_    incomparable // spares the binary an equality function
+		Type string       `json:"type"`
 		*plain
-	}{o.OpType(), (*plain)(o)})
+	}{Type: o.OpType(), plain: (*plain)(o)})
 }
 
 // DeploymentUnitFaultStruct reports one operation's outcome; FaultCode 0 is
 // success.
 type DeploymentUnitFaultStruct struct {
+	_           incomparable
 	FaultCode   FaultCode
 	FaultString string // optional in the schema: empty is not encoded
 }

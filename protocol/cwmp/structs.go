@@ -4,6 +4,7 @@ package cwmp
 
 // ParameterValueStruct is one parameter and its value.
 type ParameterValueStruct struct {
+	_     incomparable
 	Name  string
 	Value string
 	// Type is the local name of the value's xsi:type: "string",
@@ -26,6 +27,7 @@ type DeviceIdStruct struct {
 
 // EventStruct is one Inform event.
 type EventStruct struct {
+	_          incomparable
 	EventCode  EventCode
 	CommandKey string
 }
@@ -55,18 +57,21 @@ type ParameterAttributeStruct struct {
 // FaultStruct reports the outcome of a transfer in TransferComplete and
 // AutonomousTransferComplete; FaultCode 0 means success.
 type FaultStruct struct {
+	_           incomparable
 	FaultCode   FaultCode
 	FaultString string
 }
 
 // QueuedTransferStruct is one GetQueuedTransfersResponse entry.
 type QueuedTransferStruct struct {
+	_          incomparable
 	CommandKey string
 	State      TransferState
 }
 
 // AllQueuedTransferStruct is one GetAllQueuedTransfersResponse entry.
 type AllQueuedTransferStruct struct {
+	_              incomparable
 	CommandKey     string
 	State          TransferState
 	IsDownload     bool
@@ -78,6 +83,7 @@ type AllQueuedTransferStruct struct {
 // TimeWindowStruct is one ScheduleDownload window; times are seconds from
 // the request.
 type TimeWindowStruct struct {
+	_           incomparable
 	WindowStart uint32
 	WindowEnd   uint32
 	WindowMode  TimeWindowMode

@@ -1,6 +1,7 @@
 package cwmp
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -33,12 +34,12 @@ func ParseVersion(s string) (Version, error) {
 	s = strings.TrimSpace(s)
 	maj, min, ok := strings.Cut(s, ".")
 	if !ok {
-		return 0, errorf("cwmp version %q: want major.minor", s)
+		return 0, fmt.Errorf("cwmp version %q: want major.minor", s)
 	}
 	a, err1 := strconv.ParseUint(maj, 10, 8)
 	b, err2 := strconv.ParseUint(min, 10, 8)
 	if err1 != nil || err2 != nil || a == 0 {
-		return 0, errorf("cwmp version %q: want major.minor", s)
+		return 0, fmt.Errorf("cwmp version %q: want major.minor", s)
 	}
 	return Version(a<<8 | b), nil
 }

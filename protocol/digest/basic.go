@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 )
 
@@ -21,7 +22,7 @@ func (s *Server) basicAuth(r *http.Request) (string, error) {
 	}
 	cred, found, err := s.lookup(r.Context(), user)
 	if err != nil {
-		return user, errorf("digest: credential lookup: %w", err)
+		return user, fmt.Errorf("digest: credential lookup: %w", err)
 	}
 	if !found {
 		return user, errUnknownUser

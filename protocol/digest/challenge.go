@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -8,6 +9,7 @@ import (
 // Param is one auth-param of a challenge. Name is lowercase: parameter names
 // are case-insensitive (RFC 9110 §11.2).
 type Param struct {
+	_     incomparable
 	Name  string
 	Value string
 }
@@ -71,7 +73,7 @@ func ParseChallenge(header string) ([]Challenge, error) {
 	for !l.eof() {
 		c, err := parseOneChallenge(&l)
 		if err != nil {
-			return nil, errorf("%w: www-authenticate at byte %d: %w", ErrMalformed, l.i, err)
+			return nil, fmt.Errorf("%w: www-authenticate at byte %d: %w", ErrMalformed, l.i, err)
 		}
 		out = append(out, c)
 	}

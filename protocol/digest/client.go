@@ -54,15 +54,15 @@ func NewClient(username, password string) *Client {
 // (TR-069 changes ManagementServer.Password at run time).
 func (c *Client) SetCredentials(username, password string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.username, c.password, c.st = username, password, nil
+	c.mu.Unlock()
 }
 
 // Reset forgets the current challenge, e.g. when the ACS URL changed.
 func (c *Client) Reset() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.st = nil
+	c.mu.Unlock()
 }
 
 var (

@@ -55,7 +55,7 @@ func IsAuthError(err error) bool {
 }
 
 // detailError is a sentinel with a fixed detail: "<sentinel>: <detail>",
-// matching the sentinel under errors.Is, as errorf("%w: ...") would.
+// matching the sentinel under errors.Is, as fmt.Errorf("%w: ...") would.
 // The package's thirty fixed errors are built from it because a composite
 // literal costs a few instructions of init code where fmt.Errorf costs a
 // boxed call each, which added up to 7 KB in the router binary. kind

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -59,11 +60,11 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	for i, a := range s.algs {
 		if !a.valid() {
-			return nil, errorf("digest: unknown algorithm %d", a)
+			return nil, fmt.Errorf("digest: unknown algorithm %d", a)
 		}
 		for _, b := range s.algs[:i] {
 			if a == b {
-				return nil, errorf("digest: algorithm %s listed twice", a)
+				return nil, fmt.Errorf("digest: algorithm %s listed twice", a)
 			}
 		}
 	}
@@ -90,7 +91,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	for _, sec := range secrets {
 		if len(sec) < minSecretLen {
-			return nil, errorf("digest: every secret needs at least %d bytes", minSecretLen)
+			return nil, fmt.Errorf("digest: every secret needs at least %d bytes", minSecretLen)
 		}
 	}
 	s.nonces = newNonceBook(secrets, cfg.Realm)
@@ -229,7 +230,7 @@ func (s *Server) digest(r *http.Request, header string) (string, error) {
 	}
 	cred, found, err := s.lookup(r.Context(), user)
 	if err != nil {
-		return user, errorf("digest: credential lookup: %w", err)
+		return user, fmt.Errorf("digest: credential lookup: %w", err)
 	}
 	good := false
 	if found {
@@ -287,7 +288,7 @@ func verifyDigest(alg Algorithm, cred Credential, a *Authorization, method strin
 	var ha1 []byte
 	if cred.HA1 != nil {
 		if len(cred.HA1) != size {
-			return false, errorf("digest: stored HA1 does not fit %s", alg)
+			return false, fmt.Errorf("digest: stored HA1 does not fit %s", alg)
 		}
 		ha1 = hex.AppendEncode(h1[:0], cred.HA1)
 	} else {

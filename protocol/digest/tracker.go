@@ -99,7 +99,15 @@ func (t *ncTracker) use(key nonceKey, issued int64, nc uint32) ncVerdict {
 	// The random part of the key is uniform, so it picks the shard.
 	s := &t.shards[binary.LittleEndian.Uint64(key[8:16])&t.mask]
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	v := s.use(key, issued, nc)
+	s.mu.Unlock()
+	return v
+}
+
+// use is ncTracker.use on the shard, with s.mu held. The caller unlocks
+// after it rather than by defer, which costs the router build a wrapper
+// function and an exit path per return.
+func (s *ncShard) use(key nonceKey, issued int64, nc uint32) ncVerdict {
 	if i, ok := s.index[key]; ok {
 		if !s.entries[i].accept(nc) {
 			return ncReplayed

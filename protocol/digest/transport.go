@@ -10,6 +10,7 @@ import (
 // body cannot be replayed (Body set, GetBody nil) is not retried: its 401
 // goes back to the caller, whose next request will carry the new challenge.
 type Transport struct {
+	_      incomparable
 	Client *Client
 	Base   http.RoundTripper // nil: http.DefaultTransport
 }

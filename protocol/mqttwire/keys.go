@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"fmt"
 )
 
 // NewID returns a fresh random message id (16 bytes, base64url).
@@ -22,7 +23,7 @@ func NewID() string {
 func MarshalPublicKey(pub ed25519.PublicKey) ([]byte, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, errorf("marshal push key: %w", err)
+		return nil, fmt.Errorf("marshal push key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
@@ -32,11 +33,11 @@ func MarshalPublicKey(pub ed25519.PublicKey) ([]byte, error) {
 func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
 	if blk, _ := pem.Decode(b); blk != nil {
 		if blk.Type != "PUBLIC KEY" {
-			return nil, errorf("push key: PEM block %q, want PUBLIC KEY", blk.Type)
+			return nil, fmt.Errorf("push key: PEM block %q, want PUBLIC KEY", blk.Type)
 		}
 		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
 		if err != nil {
-			return nil, errorf("push key: %w", err)
+			return nil, fmt.Errorf("push key: %w", err)
 		}
 		pub, ok := k.(ed25519.PublicKey)
 		if !ok {
@@ -63,7 +64,7 @@ func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
 func MarshalPrivateKey(priv ed25519.PrivateKey) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
-		return nil, errorf("marshal push key: %w", err)
+		return nil, fmt.Errorf("marshal push key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
@@ -76,7 +77,7 @@ func ParsePrivateKey(b []byte) (ed25519.PrivateKey, error) {
 	}
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {
-		return nil, errorf("push key: %w", err)
+		return nil, fmt.Errorf("push key: %w", err)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {

@@ -30,7 +30,7 @@ const (
 var ErrPayload = errors.New("invalid payload")
 
 func payloadErr(format string, args ...any) error {
-	return errorf("%w: %s", ErrPayload, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", ErrPayload, fmt.Sprintf(format, args...))
 }
 
 // Millis converts t to the wire's Unix milliseconds.
@@ -66,7 +66,7 @@ func decodeJSON(b []byte, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {
-		return errorf("%w: %w", ErrPayload, err)
+		return fmt.Errorf("%w: %w", ErrPayload, err)
 	}
 	if dec.More() {
 		return payloadErr("data after the JSON object")
@@ -74,13 +74,18 @@ func decodeJSON(b []byte, v any) error {
 	return nil
 }
 
-func encodeChecked(v any, check func() error) ([]byte, error) {
-	if err := check(); err != nil {
+// checked is a message that can validate itself. encodeChecked takes the
+// message by pointer rather than its check method as a value: a method
+// value costs a wrapper function per message type.
+type checked interface{ check() error }
+
+func encodeChecked(v checked) ([]byte, error) {
+	if err := v.check(); err != nil {
 		return nil, err
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, errorf("encode: %w", err)
+		return nil, fmt.Errorf("encode: %w", err)
 	}
 	if len(b) > MaxPayload {
 		return nil, payloadErr("%d bytes, more than %d", len(b), MaxPayload)
@@ -90,6 +95,7 @@ func encodeChecked(v any, check func() error) ([]byte, error) {
 
 // ConnectionRequest asks the agent to open a CWMP session now.
 type ConnectionRequest struct {
+	_    incomparable
 	ID   string `json:"id"`
 	Time int64  `json:"ts"`
 }
@@ -105,7 +111,7 @@ func (m *ConnectionRequest) check() error {
 }
 
 // Encode validates and encodes m.
-func (m ConnectionRequest) Encode() ([]byte, error) { return encodeChecked(m, m.check) }
+func (m ConnectionRequest) Encode() ([]byte, error) { return encodeChecked(&m) }
 
 // DecodeConnectionRequest decodes and validates a connection request.
 func DecodeConnectionRequest(b []byte) (ConnectionRequest, error) {
@@ -147,7 +153,7 @@ func (m Groups) Encode() ([]byte, error) {
 	if m.Groups == nil {
 		m.Groups = []string{}
 	}
-	return encodeChecked(m, m.check)
+	return encodeChecked(&m)
 }
 
 // DecodeGroups decodes and validates a group list.
@@ -169,12 +175,14 @@ const (
 
 // Fault is the CWMP fault an agent answers a bundle with.
 type Fault struct {
+	_       incomparable
 	Code    int    `json:"code"`
 	Message string `json:"message,omitempty"`
 }
 
 // Ack is an agent's answer to a push bundle.
 type Ack struct {
+	_ incomparable
 	// ID is the id of the Push acknowledged.
 	ID      string `json:"id"`
 	Time    int64  `json:"ts"`
@@ -216,7 +224,7 @@ func (m *Ack) check() error {
 }
 
 // Encode validates and encodes m.
-func (m Ack) Encode() ([]byte, error) { return encodeChecked(m, m.check) }
+func (m Ack) Encode() ([]byte, error) { return encodeChecked(&m) }
 
 // DecodeAck decodes and validates an ack.
 func DecodeAck(b []byte) (Ack, error) {
@@ -229,6 +237,7 @@ func DecodeAck(b []byte) (Ack, error) {
 
 // Telemetry is one sample of the agent's telemetry parameters.
 type Telemetry struct {
+	_      incomparable
 	Time   int64             `json:"ts"`
 	Values map[string]string `json:"values"`
 }
@@ -252,7 +261,7 @@ func (m *Telemetry) check() error {
 }
 
 // Encode validates and encodes m.
-func (m Telemetry) Encode() ([]byte, error) { return encodeChecked(m, m.check) }
+func (m Telemetry) Encode() ([]byte, error) { return encodeChecked(&m) }
 
 // DecodeTelemetry decodes and validates a telemetry sample.
 func DecodeTelemetry(b []byte) (Telemetry, error) {
@@ -265,6 +274,7 @@ func DecodeTelemetry(b []byte) (Telemetry, error) {
 
 // State is a device's presence on the lane, retained on its state topic.
 type State struct {
+	_      incomparable
 	Online bool  `json:"online"`
 	Time   int64 `json:"ts"`
 }
@@ -277,7 +287,7 @@ func (m *State) check() error {
 }
 
 // Encode validates and encodes m.
-func (m State) Encode() ([]byte, error) { return encodeChecked(m, m.check) }
+func (m State) Encode() ([]byte, error) { return encodeChecked(&m) }
 
 // DecodeState decodes and validates a state message.
 func DecodeState(b []byte) (State, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 )
 
 // Push kinds.
@@ -17,6 +18,7 @@ const (
 // Value is one parameter value of a bundle. Type is the xsd type's local
 // name ("string", "unsignedInt", ...); empty means the agent's schema type.
 type Value struct {
+	_     incomparable
 	Name  string `json:"name"`
 	Value string `json:"value"`
 	Type  string `json:"type,omitempty"`
@@ -111,10 +113,10 @@ func (p *Push) Sign(priv ed25519.PrivateKey) error {
 // callers check Target against the topic and the ReplayGuard.
 func (p *Push) Verify(pub ed25519.PublicKey) error {
 	if len(pub) != ed25519.PublicKeySize {
-		return errorf("%w: trusted key has %d bytes", ErrSignature, len(pub))
+		return fmt.Errorf("%w: trusted key has %d bytes", ErrSignature, len(pub))
 	}
 	if p.KeyID != KeyID(pub) {
-		return errorf("%w: signed by key %q, trusted key is %s", ErrSignature, p.KeyID, KeyID(pub))
+		return fmt.Errorf("%w: signed by key %q, trusted key is %s", ErrSignature, p.KeyID, KeyID(pub))
 	}
 	if len(p.Sig) != ed25519.SignatureSize || !ed25519.Verify(pub, p.SigningBytes(), p.Sig) {
 		return ErrSignature
@@ -129,10 +131,10 @@ func (p *Push) CheckTarget(topic string) error {
 		return err
 	}
 	if t.Kind != KindPush {
-		return errorf("%w: push on %s", ErrTopic, topic)
+		return fmt.Errorf("%w: push on %s", ErrTopic, topic)
 	}
 	if t.Target() != p.Target {
-		return errorf("%w: push for %q arrived on %s", ErrPayload, p.Target, topic)
+		return fmt.Errorf("%w: push for %q arrived on %s", ErrPayload, p.Target, topic)
 	}
 	return nil
 }
@@ -223,7 +225,7 @@ func validTypeName(t string) bool {
 
 // Encode validates p (signature present, not verified) and encodes it.
 func (p Push) Encode() ([]byte, error) {
-	return encodeChecked(p, p.check)
+	return encodeChecked(&p)
 }
 
 func (p *Push) check() error {

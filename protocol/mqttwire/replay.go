@@ -2,6 +2,7 @@ package mqttwire
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -57,19 +58,27 @@ func (g *ReplayGuard) Check(id string, ts int64, now time.Time) error {
 	}
 	t := FromMillis(ts)
 	if age := now.Sub(t); age > maxAge {
-		return errorf("%w: %s old, limit %s", ErrStale, age.Round(time.Millisecond), maxAge)
+		return fmt.Errorf("%w: %s old, limit %s", ErrStale, age.Round(time.Millisecond), maxAge)
 	}
 	if ahead := t.Sub(now); ahead > skew {
-		return errorf("%w: %s ahead, limit %s", ErrFuture, ahead.Round(time.Millisecond), skew)
+		return fmt.Errorf("%w: %s ahead, limit %s", ErrFuture, ahead.Round(time.Millisecond), skew)
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
+	err := g.record(id, window)
+	g.mu.Unlock()
+	return err
+}
+
+// record remembers id, or refuses it as seen, with g.mu held (unlocked by
+// the caller rather than by defer, which costs the router build a wrapper
+// function).
+func (g *ReplayGuard) record(id string, window int) error {
 	if g.seen == nil {
 		g.seen = make(map[string]struct{}, window)
 		g.ring = make([]string, window)
 	}
 	if _, dup := g.seen[id]; dup {
-		return errorf("%w: %s", ErrReplay, id)
+		return fmt.Errorf("%w: %s", ErrReplay, id)
 	}
 	if old := g.ring[g.next]; old != "" {
 		delete(g.seen, old)

@@ -143,7 +143,7 @@ func (t Topic) String() string {
 func ParseTopic(name string) (Topic, error) {
 	rest, ok := strings.CutPrefix(name, Prefix)
 	if !ok {
-		return Topic{}, errorf("%w: %q lacks the %s prefix", ErrTopic, name, Prefix)
+		return Topic{}, fmt.Errorf("%w: %q lacks the %s prefix", ErrTopic, name, Prefix)
 	}
 	if rest == "fleet/push" {
 		return Topic{Kind: KindPush}, nil
@@ -151,12 +151,12 @@ func ParseTopic(name string) (Topic, error) {
 	scope, rest, ok1 := strings.Cut(rest, "/")
 	who, kind, ok2 := strings.Cut(rest, "/")
 	if !ok1 || !ok2 || strings.Contains(kind, "/") {
-		return Topic{}, errorf("%w: %q", ErrTopic, name)
+		return Topic{}, fmt.Errorf("%w: %q", ErrTopic, name)
 	}
 	switch scope {
 	case "d":
 		if !ValidDeviceID(who) {
-			return Topic{}, errorf("%w: bad device ID in %q", ErrTopic, name)
+			return Topic{}, fmt.Errorf("%w: bad device ID in %q", ErrTopic, name)
 		}
 		switch kind {
 		case KindConnReq, KindPush, KindGroups, KindAck, KindTelemetry, KindState:
@@ -164,11 +164,11 @@ func ParseTopic(name string) (Topic, error) {
 		}
 	case "g":
 		if !ValidGroup(who) {
-			return Topic{}, errorf("%w: bad group in %q", ErrTopic, name)
+			return Topic{}, fmt.Errorf("%w: bad group in %q", ErrTopic, name)
 		}
 		if kind == KindPush {
 			return Topic{Group: who, Kind: kind}, nil
 		}
 	}
-	return Topic{}, errorf("%w: %q", ErrTopic, name)
+	return Topic{}, fmt.Errorf("%w: %q", ErrTopic, name)
 }

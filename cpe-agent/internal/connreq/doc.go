@@ -43,4 +43,8 @@
 // The path is the random part of the URL, fresh per listener unless
 // Options.Path fixes it (the agent keeps it stable across restarts, since
 // the ACS learns the URL only from the next Inform).
+//
+// Short critical sections unlock explicitly rather than by defer: the
+// router build has no inlining, so each deferred Unlock costs a wrapper
+// function and exit code, and nothing in them can panic.
 package connreq

@@ -153,18 +153,17 @@ func (l *Lane) Reconfigure() { l.mqtt.Reconfigure() }
 // Groups is the group list the ACS last sent.
 func (l *Lane) Groups() []string {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.groups)
+	v := slices.Clone(l.groups)
+	l.mu.Unlock()
+	return v
 }
 
 // Run runs the lane until ctx ends.
 func (l *Lane) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); l.applyLoop(ctx) }()
+	var wg sync.WaitGroup // wg.Go: no defer in each goroutine's function
+	wg.Go(func() { l.applyLoop(ctx) })
 	if l.opts.Telemetry != nil && l.opts.TelemetryInterval > 0 {
-		wg.Add(1)
-		go func() { defer wg.Done(); l.telemetryLoop(ctx) }()
+		wg.Go(func() { l.telemetryLoop(ctx) })
 	}
 	err := l.mqtt.Run(ctx)
 	wg.Wait()

@@ -579,15 +579,15 @@ func TestBackoff(t *testing.T) {
 		{4, 40 * time.Second, 60 * time.Second},
 		{9, 60 * time.Second, 60 * time.Second},
 	} {
-		if got := backoff(s, c.n, 0); got != c.lo {
+		if got := backoff(&s, c.n, 0); got != c.lo {
 			t.Errorf("retry %d at r=0: %s, want %s", c.n, got, c.lo)
 		}
-		if got := backoff(s, c.n, 0.999999); got < c.hi-time.Millisecond || got > c.hi {
+		if got := backoff(&s, c.n, 0.999999); got < c.hi-time.Millisecond || got > c.hi {
 			t.Errorf("retry %d at r→1: %s, want about %s", c.n, got, c.hi)
 		}
 	}
 	// The defaults are TR-181's: 5 s, ×2.
-	if got := backoff(MQTTSettings{}, 1, 0.5); got != 7500*time.Millisecond {
+	if got := backoff(&MQTTSettings{}, 1, 0.5); got != 7500*time.Millisecond {
 		t.Errorf("default first retry at r=0.5: %s, want 7.5s", got)
 	}
 }

@@ -44,8 +44,11 @@ type MQTTSettings struct {
 	RetryMax        time.Duration
 }
 
+// The settings are passed by pointer: a copy of the struct at each call
+// was a hundred bytes of router code.
+
 // brokerURL is the address for logs.
-func (s MQTTSettings) brokerURL() string {
+func (s *MQTTSettings) brokerURL() string {
 	scheme := "tcp"
 	if s.TLS {
 		scheme = "ssl"
@@ -54,14 +57,14 @@ func (s MQTTSettings) brokerURL() string {
 }
 
 // same reports whether o would make the same connection as s.
-func (s MQTTSettings) same(o MQTTSettings) bool {
-	a, b := s, o
+func (s *MQTTSettings) same(o *MQTTSettings) bool {
+	a, b := *s, *o
 	a.TLSConfig, b.TLSConfig = nil, nil
 	return a == b && (s.TLSConfig == nil) == (o.TLSConfig == nil)
 }
 
 // misconfigured says why the settings cannot make a connection, or "".
-func (s MQTTSettings) misconfigured() string {
+func (s *MQTTSettings) misconfigured() string {
 	switch {
 	case s.Host == "":
 		return "no broker address"
@@ -230,11 +233,11 @@ func (m *MQTT) Run(ctx context.Context) error {
 			continue
 		}
 		m.setStatus(StatusConnecting)
-		c, err := m.connect(ctx, set)
+		c, err := m.connect(ctx, &set)
 		if err != nil {
 			m.connErr.Add(1)
 			attempt++
-			wait := backoff(set, attempt, m.opts.Rand())
+			wait := backoff(&set, attempt, m.opts.Rand())
 			m.log.Info("MQTT connect failed", "broker", set.brokerURL(), "err", err, "retry_in", wait.Round(time.Millisecond))
 			m.setStatus(failureStatus(err))
 			m.waitKick(ctx, wait)
@@ -257,7 +260,7 @@ func (m *MQTT) Run(ctx context.Context) error {
 		// retry too, so a broker restart is not met by the whole fleet in
 		// the same second.
 		attempt = 1
-		wait := backoff(set, attempt, m.opts.Rand())
+		wait := backoff(&set, attempt, m.opts.Rand())
 		m.log.Info("MQTT connection lost", "err", why, "retry_in", wait.Round(time.Millisecond))
 		m.setStatus(StatusConnecting)
 		m.waitKick(ctx, wait)
@@ -268,7 +271,7 @@ func (m *MQTT) Run(ctx context.Context) error {
 
 // connect makes one attempt; the client's Done tells when the
 // connection breaks.
-func (m *MQTT) connect(ctx context.Context, set MQTTSettings) (*mqttclient.Client, error) {
+func (m *MQTT) connect(ctx context.Context, set *MQTTSettings) (*mqttclient.Client, error) {
 	now := m.opts.Clock.Now().Truncate(time.Millisecond)
 	m.mu.Lock()
 	if !now.After(m.lastAt) {
@@ -317,7 +320,7 @@ func (m *MQTT) connect(ctx context.Context, set MQTTSettings) (*mqttclient.Clien
 		return nil, err
 	}
 	m.mu.Lock()
-	m.client, m.subbed, m.since, m.cur = c, map[string]bool{}, now, set
+	m.client, m.subbed, m.since, m.cur = c, map[string]bool{}, now, *set
 	m.mu.Unlock()
 	if err := m.syncSubscriptions(ctx, c); err != nil {
 		c.Disconnect()
@@ -348,7 +351,7 @@ func (m *MQTT) serve(ctx context.Context, c *mqttclient.Client) error {
 			// really differ.
 			set, err := m.opts.Settings(ctx)
 			m.mu.Lock()
-			same := err == nil && set.same(m.cur)
+			same := err == nil && set.same(&m.cur)
 			m.mu.Unlock()
 			if same {
 				continue
@@ -497,7 +500,7 @@ func failureStatus(err error) string {
 // point in [m·k^(n-1), m·k^n], k = multiplier/1000, capped at the
 // maximum. The randomness spreads a fleet's reconnects after a broker
 // restart.
-func backoff(s MQTTSettings, n int, r float64) time.Duration {
+func backoff(s *MQTTSettings, n int, r float64) time.Duration {
 	m, k, mx := s.RetryMin, s.RetryMultiplier, s.RetryMax
 	if m <= 0 {
 		m = defaultRetry
@@ -531,15 +534,17 @@ func (m *MQTT) setStatus(s string) {
 // Status implements model.MQTTLive.
 func (m *MQTT) Status() string {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.status
+	v := m.status
+	m.mu.Unlock()
+	return v
 }
 
 // Established implements model.MQTTLive.
 func (m *MQTT) Established() time.Time {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.since
+	v := m.since
+	m.mu.Unlock()
+	return v
 }
 
 // PublishSent implements model.MQTTLive.

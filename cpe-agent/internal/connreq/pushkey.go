@@ -60,8 +60,9 @@ func LoadPushKey(anchor ed25519.PublicKey, file string) (*PushKey, error) {
 // Current is the key pushes must be signed with now.
 func (k *PushKey) Current() ed25519.PublicKey {
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.cur
+	v := k.cur
+	k.mu.Unlock()
+	return v
 }
 
 // Rotate trusts next from now on, in place of the current key, and

@@ -24,14 +24,14 @@ func newLimiter(n int, window time.Duration) *limiter {
 // allow reports whether an event at now is admitted, and records it if so.
 func (l *limiter) allow(now time.Time) bool {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.filled && now.Sub(l.times[l.next]) < l.window {
-		return false
+	ok := !l.filled || now.Sub(l.times[l.next]) >= l.window
+	if ok {
+		l.times[l.next] = now
+		l.next++
+		if l.next == len(l.times) {
+			l.next, l.filled = 0, true
+		}
 	}
-	l.times[l.next] = now
-	l.next++
-	if l.next == len(l.times) {
-		l.next, l.filled = 0, true
-	}
-	return true
+	l.mu.Unlock()
+	return ok
 }

@@ -46,16 +46,13 @@ func newGuard(password func() (string, error), now func() time.Time) *guard {
 
 // locked reports how long client must wait before its next attempt.
 func (g *guard) locked(client string) time.Duration {
+	var d time.Duration
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	f := g.failures[client]
-	if f == nil {
-		return 0
+	if f := g.failures[client]; f != nil {
+		d = max(f.until.Sub(g.now()), 0)
 	}
-	if d := f.until.Sub(g.now()); d > 0 {
-		return d
-	}
-	return 0
+	g.mu.Unlock()
+	return d
 }
 
 // login checks a password; on success it returns a new session token and
@@ -70,7 +67,6 @@ func (g *guard) login(client, password string) (token string, ok bool, err error
 	good := want != "" && subtle.ConstantTimeCompare(a[:], b[:]) == 1
 
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	now := g.now()
 	if !good {
 		f := g.failures[client]
@@ -86,6 +82,7 @@ func (g *guard) login(client, password string) (token string, ok bool, err error
 			wait := baseLockout << min(f.count-freeFailures, 20)
 			f.until = now.Add(min(wait, maxLockout))
 		}
+		g.mu.Unlock()
 		return "", false, nil
 	}
 	delete(g.failures, client)
@@ -103,6 +100,7 @@ func (g *guard) login(client, password string) (token string, ok bool, err error
 	}
 	token = randomToken()
 	g.sessions[hashToken(token)] = &sess{csrf: randomToken(), lastSeen: now}
+	g.mu.Unlock()
 	return token, true, nil
 }
 
@@ -111,22 +109,25 @@ func (g *guard) session(token string) (csrf string, ok bool) {
 	if token == "" {
 		return "", false
 	}
+	key := hashToken(token)
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	s := g.sessions[hashToken(token)]
+	s := g.sessions[key]
 	now := g.now()
 	if s == nil || now.Sub(s.lastSeen) > sessionIdle {
-		delete(g.sessions, hashToken(token))
-		return "", false
+		delete(g.sessions, key)
+	} else {
+		s.lastSeen = now
+		csrf, ok = s.csrf, true
 	}
-	s.lastSeen = now
-	return s.csrf, true
+	g.mu.Unlock()
+	return csrf, ok
 }
 
 func (g *guard) logout(token string) {
+	key := hashToken(token)
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	delete(g.sessions, hashToken(token))
+	delete(g.sessions, key)
+	g.mu.Unlock()
 }
 
 func (g *guard) pruneSessions(now time.Time) {

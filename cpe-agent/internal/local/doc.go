@@ -18,4 +18,8 @@
 // with its result and next retry, pending events, the MQTT lane, the
 // firmware slots and the uptime; they run a ping or a traceroute from the
 // router; and they hand out a support bundle with secrets removed.
+//
+// Short critical sections unlock explicitly rather than by defer: the
+// router build has no inlining, so each deferred Unlock costs a wrapper
+// function and exit code, and nothing in them can panic.
 package local

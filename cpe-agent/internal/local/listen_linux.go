@@ -4,6 +4,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
@@ -24,7 +25,7 @@ func listenLAN(addr string, ip netip.Addr) (net.Listener, error) {
 			return err
 		}
 		if serr != nil {
-			return errorf("binding to %s: %w", dev, serr)
+			return fmt.Errorf("binding to %s: %w", dev, serr)
 		}
 		return nil
 	}}
@@ -35,7 +36,7 @@ func listenLAN(addr string, ip netip.Addr) (net.Listener, error) {
 func deviceOf(ip netip.Addr) (string, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
-		return "", errorf("listing interfaces: %w", err)
+		return "", fmt.Errorf("listing interfaces: %w", err)
 	}
 	for _, ifc := range ifs {
 		addrs, err := ifc.Addrs()
@@ -50,5 +51,5 @@ func deviceOf(ip netip.Addr) (string, error) {
 			}
 		}
 	}
-	return "", errorf("no interface holds %s; the page listens only on a LAN address of this device", ip)
+	return "", fmt.Errorf("no interface holds %s; the page listens only on a LAN address of this device", ip)
 }

@@ -48,17 +48,17 @@ func CheckAddr(addr string) error {
 func checkAddr(addr string) (netip.Addr, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return netip.Addr{}, errorf("local page address %q: %w", addr, err)
+		return netip.Addr{}, fmt.Errorf("local page address %q: %w", addr, err)
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return netip.Addr{}, errorf("local page address %q: bad port", addr)
+		return netip.Addr{}, fmt.Errorf("local page address %q: bad port", addr)
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return netip.Addr{}, errorf("local page address %q: the host must be the LAN interface's IP address", addr)
+		return netip.Addr{}, fmt.Errorf("local page address %q: the host must be the LAN interface's IP address", addr)
 	}
 	if ip.IsUnspecified() {
-		return netip.Addr{}, errorf("local page address %q: a wildcard address would expose the page on the WAN; give the LAN address", addr)
+		return netip.Addr{}, fmt.Errorf("local page address %q: a wildcard address would expose the page on the WAN; give the LAN address", addr)
 	}
 	return ip, nil
 }
@@ -81,20 +81,15 @@ func Listen(opts Options) (*Server, error) {
 	opts.Probes.fill()
 	ln, err := listenLAN(opts.Addr, ip)
 	if err != nil {
-		return nil, errorf("local page: %w", err)
+		return nil, fmt.Errorf("local page: %w", err)
 	}
 	s := &Server{opts: opts, guard: newGuard(opts.Password, opts.Now), log: opts.Logger.With("component", "local"), ln: ln}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.authed(s.statusPage))
-	mux.HandleFunc("GET /status.json", s.authed(s.statusJSON))
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
-	mux.HandleFunc("POST /logout", s.authed(s.logout))
-	mux.HandleFunc("GET /ping", s.authed(s.pingPage))
-	mux.HandleFunc("POST /ping", s.authed(s.ping))
-	mux.HandleFunc("GET /traceroute", s.authed(s.tracePage))
-	mux.HandleFunc("POST /traceroute", s.authed(s.trace))
-	mux.HandleFunc("GET /bundle", s.authed(s.bundle))
+	for _, rt := range authedRoutes {
+		mux.HandleFunc(rt.pattern, s.authed(rt.handle))
+	}
 	s.srv = &http.Server{
 		Handler:           securityHeaders(http.MaxBytesHandler(mux, 16<<10)),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -104,6 +99,23 @@ func Listen(opts Options) (*Server, error) {
 		MaxHeaderBytes:    8 << 10,
 	}
 	return s, nil
+}
+
+// authedRoutes are the pages behind the login, registered in a loop: a
+// table of method expressions is static data where a registration call per
+// route was code.
+var authedRoutes = [...]struct {
+	pattern string
+	handle  func(s *Server, w http.ResponseWriter, r *http.Request, rq request)
+}{
+	{"GET /{$}", (*Server).statusPage},
+	{"GET /status.json", (*Server).statusJSON},
+	{"POST /logout", (*Server).logout},
+	{"GET /ping", (*Server).pingPage},
+	{"POST /ping", (*Server).ping},
+	{"GET /traceroute", (*Server).tracePage},
+	{"POST /traceroute", (*Server).trace},
+	{"GET /bundle", (*Server).bundle},
 }
 
 // Addr is where the page listens.
@@ -141,15 +153,17 @@ func securityHeaders(next http.Handler) http.Handler {
 
 // request is an authenticated request's context.
 type request struct {
+	_           incomparable
 	token, csrf string
 }
 
 // authed wraps a handler that needs a logged-in engineer (and, for a POST,
 // the form's CSRF token). It is kept out of line: inlined into each route,
-// its closure was copied once per route.
+// its closure was copied once per route. h is a method expression, not a
+// method value: a method value costs a wrapper function per route.
 //
 //go:noinline
-func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, rq request)) http.HandlerFunc {
+func (s *Server) authed(h func(s *Server, w http.ResponseWriter, r *http.Request, rq request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(cookieName)
 		var rq request
@@ -173,7 +187,7 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, rq reques
 				return
 			}
 		}
-		h(w, r, rq)
+		h(s, w, r, rq)
 	}
 }
 

@@ -21,6 +21,7 @@ const SocketName = "diag.sock"
 
 // socketRequest is one line a `cpe-agent diag` client sends.
 type socketRequest struct {
+	_     incomparable
 	Cmd   string `json:"cmd"` // status, ping, traceroute, bundle
 	Host  string `json:"host,omitempty"`
 	Count int    `json:"count,omitempty"`
@@ -52,15 +53,15 @@ func ListenSocket(dir string, agent Agent, probes Probes, log *slog.Logger) (*So
 	probes.fill()
 	path := filepath.Join(dir, SocketName)
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, errorf("diag socket: removing stale %s: %w", path, err)
+		return nil, fmt.Errorf("diag socket: removing stale %s: %w", path, err)
 	}
 	ln, err := net.Listen("unix", path)
 	if err != nil {
-		return nil, errorf("diag socket: %w", err)
+		return nil, fmt.Errorf("diag socket: %w", err)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		ln.Close()
-		return nil, errorf("diag socket: %w", err)
+		return nil, fmt.Errorf("diag socket: %w", err)
 	}
 	return &SocketServer{ln: ln, agent: agent, probes: probes, log: log.With("component", "diag-socket")}, nil
 }
@@ -76,14 +77,12 @@ func (s *SocketServer) Serve(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return errorf("diag socket: %w", err)
+			return fmt.Errorf("diag socket: %w", err)
 		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer c.Close()
+		s.wg.Go(func() {
 			s.handle(ctx, c)
-		}()
+			c.Close()
+		})
 	}
 }
 
@@ -147,18 +146,18 @@ func Call(ctx context.Context, dir, cmd, host string, count int) (result json.Ra
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
-		return nil, "", errorf("no running agent answers on %s (is it running with this data directory?): %w", path, err)
+		return nil, "", fmt.Errorf("no running agent answers on %s (is it running with this data directory?): %w", path, err)
 	}
 	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		c.SetDeadline(dl)
 	}
 	if err := json.NewEncoder(c).Encode(socketRequest{Cmd: cmd, Host: host, Count: count}); err != nil {
-		return nil, "", errorf("diag socket: %w", err)
+		return nil, "", fmt.Errorf("diag socket: %w", err)
 	}
 	var rep socketReply
 	if err := json.NewDecoder(c).Decode(&rep); err != nil {
-		return nil, "", errorf("diag socket: reading the answer: %w", err)
+		return nil, "", fmt.Errorf("diag socket: reading the answer: %w", err)
 	}
 	if rep.Error != "" {
 		return rep.Result, rep.Text, errors.New(rep.Error)

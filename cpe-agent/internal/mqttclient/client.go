@@ -158,8 +158,9 @@ func (c *Client) Done() <-chan struct{} { return c.done }
 // or nil while it is up.
 func (c *Client) Err() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
+	v := c.err
+	c.mu.Unlock()
+	return v
 }
 
 // Close drops the connection without DISCONNECT, so the broker publishes

@@ -16,4 +16,8 @@
 // only, and a broker must not send more than the granted QoS, so an
 // inbound QoS 2 PUBLISH (or any PUBREC/PUBREL/PUBCOMP) is a protocol
 // violation that ends the connection.
+//
+// Short critical sections unlock explicitly rather than by defer: the
+// router build has no inlining, so each deferred Unlock costs a wrapper
+// function and exit code, and nothing in them can panic.
 package mqttclient

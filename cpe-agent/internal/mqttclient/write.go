@@ -9,12 +9,13 @@ import (
 // write sends one packet; a failed or timed-out write ends the
 // connection, since the stream may hold half a packet.
 func (c *Client) write(p packets.ControlPacket) error {
+	err := ErrClosed
 	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.closing.Load() {
-		return ErrClosed
+	if !c.closing.Load() {
+		err = c.writeLocked(p)
 	}
-	return c.writeLocked(p)
+	c.wmu.Unlock()
+	return err
 }
 
 func (c *Client) writeLocked(p packets.ControlPacket) error {

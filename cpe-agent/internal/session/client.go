@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,10 +132,10 @@ func (c *Client) ConnectionRequest() {
 // REQUEST, TRANSFER COMPLETE and their "M" events) are refused.
 func (c *Client) AddEvent(code cwmp.EventCode, commandKey string) error {
 	if listed(sessionManaged, code) {
-		return errorf("session: %q is raised by the session itself", code)
+		return fmt.Errorf("session: %q is raised by the session itself", code)
 	}
 	if code == "" || len(code) > 64 || len(commandKey) > 32 {
-		return errorf("session: invalid event %q/%q", code, commandKey)
+		return fmt.Errorf("session: invalid event %q/%q", code, commandKey)
 	}
 	if _, err := c.appendEvent(code, commandKey); err != nil {
 		return err
@@ -169,16 +170,18 @@ func (c *Client) ValueChanged(active bool) {
 
 // Last returns the last session's result.
 func (c *Client) Last() (Result, bool) {
+	var r Result
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.last == nil {
-		return Result{}, false
+	ok := c.last != nil
+	if ok {
+		r = *c.last
 	}
-	return *c.last, true
+	c.mu.Unlock()
+	return r, ok
 }
 
 func (c *Client) newID() string {
-	return c.idPrefix + "-" + fmt.Sprint(c.ids.Add(1))
+	return c.idPrefix + "-" + strconv.FormatUint(c.ids.Add(1), 10)
 }
 
 // loop is the state of Run between sessions.
@@ -203,7 +206,7 @@ func (c *Client) Run(ctx context.Context) error {
 	l.periodic.load(ctx, c, c.clk.Now())
 	retries, err := c.st.RetryCount()
 	if err != nil {
-		return errorf("session: %w", err)
+		return fmt.Errorf("session: %w", err)
 	}
 	if retries > 0 && !newBoot {
 		// An agent restart in the middle of a backoff continues it rather
@@ -215,14 +218,12 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 
 	tctx, stopTransfers := context.WithCancel(ctx)
-	var twg sync.WaitGroup
-	twg.Add(1)
-	go func() {
-		defer twg.Done()
+	var twg sync.WaitGroup // twg.Go: no defer in the goroutine's function
+	twg.Go(func() {
 		if err := c.transfers.Run(tctx, func() { c.flag(&c.kicked) }); err != nil {
 			c.log.Error("transfer queue stopped", "err", err)
 		}
-	}()
+	})
 	defer func() {
 		stopTransfers()
 		twg.Wait()
@@ -292,7 +293,7 @@ func (c *Client) step(ctx context.Context, l *loop) error {
 	next := earliest(l.retryAt, l.periodic.next, notifyAt)
 	sched, err := c.nextScheduled()
 	if err != nil {
-		return errorf("session: %w", err)
+		return fmt.Errorf("session: %w", err)
 	}
 	next = earliest(next, sched)
 	var tc <-chan time.Time
@@ -324,7 +325,7 @@ func earliest(ts ...time.Time) time.Time {
 func (c *Client) sessionAndAfter(ctx context.Context, l *loop) error {
 	retries, err := c.st.RetryCount()
 	if err != nil {
-		return errorf("session: %w", err)
+		return fmt.Errorf("session: %w", err)
 	}
 	res, def, ran := c.session(ctx, retries)
 	if !ran {
@@ -389,14 +390,14 @@ func (c *Client) reboot(ctx context.Context, key string) error {
 		return err
 	})
 	if err != nil {
-		return errorf("session: saving M Reboot: %w", err)
+		return fmt.Errorf("session: saving M Reboot: %w", err)
 	}
 	c.log.Info("rebooting at the ACS's request")
 	if err := c.opts.Platform.Reboot(ctx); err != nil {
 		if derr := c.st.DeleteEvents(seq); derr != nil {
 			c.log.Error("dropping M Reboot after the failed reboot", "err", derr)
 		}
-		return errorf("session: reboot: %w", err)
+		return fmt.Errorf("session: reboot: %w", err)
 	}
 	return nil
 }
@@ -405,7 +406,7 @@ func (c *Client) reboot(ctx context.Context, key string) error {
 // if the platform's wipe leaves the store alone, then resets.
 func (c *Client) factoryReset(ctx context.Context) error {
 	if err := c.st.SetBootstrap(store.BootstrapState{}); err != nil {
-		return errorf("session: factory reset: %w", err)
+		return fmt.Errorf("session: factory reset: %w", err)
 	}
 	c.log.Info("factory reset at the ACS's request")
 	if err := c.opts.Platform.FactoryReset(ctx); err != nil {

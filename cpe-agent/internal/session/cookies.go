@@ -99,8 +99,7 @@ func (j *cookieJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	}
 	key := jarKey(host)
 	now := j.now()
-	j.mu.Lock()
-	defer j.mu.Unlock()
+	j.mu.Lock() // unlocked at the end, not deferred: no panics in between
 	for _, c := range cookies {
 		e, keep, ok := newJarEntry(c, host, u.Path, now)
 		if !ok {
@@ -119,6 +118,7 @@ func (j *cookieJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 			j.entries = append(j.entries, e)
 		}
 	}
+	j.mu.Unlock()
 }
 
 // newJarEntry reads one Set-Cookie received from host for a request to
@@ -207,8 +207,7 @@ func (j *cookieJar) Cookies(u *url.URL) []*http.Cookie {
 		reqPath = "/"
 	}
 	now := j.now()
-	j.mu.Lock()
-	defer j.mu.Unlock()
+	j.mu.Lock() // unlocked at the end, not deferred: no panics in between
 	var send []*jarEntry
 	kept := j.entries[:0]
 	for _, e := range j.entries {
@@ -229,6 +228,7 @@ func (j *cookieJar) Cookies(u *url.URL) []*http.Cookie {
 	for _, e := range send {
 		out = append(out, &http.Cookie{Name: e.name, Value: e.value, Quoted: e.quoted})
 	}
+	j.mu.Unlock()
 	return out
 }
 

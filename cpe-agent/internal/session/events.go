@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gatewarden/cpe-agent/internal/store"
@@ -52,7 +53,7 @@ func (c *Client) appendEvent(code cwmp.EventCode, key string) (added bool, err e
 		return err
 	})
 	if err != nil {
-		return false, errorf("session: queueing %q: %w", code, err)
+		return false, fmt.Errorf("session: queueing %q: %w", code, err)
 	}
 	return added, nil
 }
@@ -64,21 +65,21 @@ func (c *Client) appendEvent(code cwmp.EventCode, key string) (added bool, err e
 func (c *Client) checkBoot(ctx context.Context) (newBoot bool, err error) {
 	id, err := c.opts.BootID()
 	if err != nil {
-		return false, errorf("session: reading the boot id: %w", err)
+		return false, fmt.Errorf("session: reading the boot id: %w", err)
 	}
 	if id == "" {
 		return false, errors.New("session: empty boot id")
 	}
 	old, err := c.st.BootID()
 	if err != nil {
-		return false, errorf("session: %w", err)
+		return false, fmt.Errorf("session: %w", err)
 	}
 	if old == id {
 		return false, nil
 	}
 	if c.opts.OnNewBoot != nil {
 		if err := c.opts.OnNewBoot(ctx); err != nil {
-			return false, errorf("session: new boot: %w", err)
+			return false, fmt.Errorf("session: new boot: %w", err)
 		}
 	}
 	err = c.st.Update(func(tx *store.Tx) error {
@@ -101,7 +102,7 @@ func (c *Client) checkBoot(ctx context.Context) (newBoot bool, err error) {
 		return tx.SetBootID(id)
 	})
 	if err != nil {
-		return false, errorf("session: recording the new boot: %w", err)
+		return false, fmt.Errorf("session: recording the new boot: %w", err)
 	}
 	return true, nil
 }
@@ -115,13 +116,13 @@ func (c *Client) checkBoot(ctx context.Context) (newBoot bool, err error) {
 func (c *Client) checkBootstrap(ctx context.Context) (needed bool, err error) {
 	url, err := c.m.Value(ctx, paramURL)
 	if err != nil {
-		return false, errorf("session: reading %s: %w", paramURL, err)
+		return false, fmt.Errorf("session: reading %s: %w", paramURL, err)
 	}
 	// Read first: a write transaction costs an fsync even when it changes
 	// nothing.
 	bs, err := c.st.Bootstrap()
 	if err != nil {
-		return false, errorf("session: %w", err)
+		return false, fmt.Errorf("session: %w", err)
 	}
 	if bs.Done && bs.ACSURL == url {
 		return false, nil
@@ -131,7 +132,7 @@ func (c *Client) checkBootstrap(ctx context.Context) (needed bool, err error) {
 		return err
 	})
 	if err != nil {
-		return false, errorf("session: queueing bootstrap: %w", err)
+		return false, fmt.Errorf("session: queueing bootstrap: %w", err)
 	}
 	return true, nil
 }
@@ -170,7 +171,7 @@ func (c *Client) convertDueScheduled() (converted bool, err error) {
 		return tx.DeleteScheduledInforms(due...)
 	})
 	if err != nil {
-		return false, errorf("session: scheduled informs: %w", err)
+		return false, fmt.Errorf("session: scheduled informs: %w", err)
 	}
 	return converted, nil
 }
@@ -227,31 +228,28 @@ func (e *informEvents) retryable() bool {
 func (c *Client) collect(ctx context.Context, cr bool) (*informEvents, error) {
 	queued, err := c.st.Events()
 	if err != nil {
-		return nil, errorf("session: reading events: %w", err)
+		return nil, fmt.Errorf("session: reading events: %w", err)
 	}
 	owed, err := c.transfers.Owed(ctx)
 	if err != nil {
-		return nil, errorf("session: reading transfers: %w", err)
+		return nil, fmt.Errorf("session: reading transfers: %w", err)
 	}
 	ev := &informEvents{}
-	type key struct {
-		code cwmp.EventCode
-		key  string
-	}
-	seen := map[key]bool{}
+	// The list itself tells what is in it: at most 64 entries, a scan is
+	// cheaper than a map (and its key type's hash and equality functions).
 	add := func(code cwmp.EventCode, ck string) (ok, dup bool) {
 		if !code.IsMethod() {
 			ck = ""
 		}
-		k := key{code, ck}
-		if seen[k] {
-			return true, true
+		for _, e := range ev.list {
+			if e.EventCode == code && e.CommandKey == ck {
+				return true, true
+			}
 		}
 		if len(ev.list) == maxEvents {
 			ev.truncated = true
 			return false, false
 		}
-		seen[k] = true
 		ev.list = append(ev.list, cwmp.EventStruct{EventCode: code, CommandKey: ck})
 		return true, false
 	}
@@ -300,10 +298,10 @@ func (c *Client) delivered(ctx context.Context, ev *informEvents, url string) er
 		return tx.SetRetryCount(0)
 	})
 	if err != nil {
-		return errorf("session: recording delivered events: %w", err)
+		return fmt.Errorf("session: recording delivered events: %w", err)
 	}
 	if err := c.m.InformDelivered(ctx); err != nil {
-		return errorf("session: model: %w", err)
+		return fmt.Errorf("session: model: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ var supportedVersions = cwmp.FormatVersionList(cwmp.Versions())
 // §1.2 rule 7). Downloads and uploads are not here: the transfer queue
 // holds them until Release.
 type deferred struct {
+	_            incomparable
 	reboot       bool
 	rebootKey    string
 	factoryReset bool
@@ -108,7 +110,7 @@ func (s *run) exchange(ctx context.Context, ev *informEvents, res *Result) error
 	c := s.c
 	url, err := c.m.Value(ctx, paramURL)
 	if err != nil {
-		return errorf("reading %s: %w", paramURL, err)
+		return fmt.Errorf("reading %s: %w", paramURL, err)
 	}
 	res.URL = redact.URL(url)
 	user, _ := c.m.Value(ctx, paramUsername)
@@ -127,21 +129,21 @@ func (s *run) exchange(ctx context.Context, ev *informEvents, res *Result) error
 	}
 	r, err := s.request(ctx, inform)
 	if err != nil {
-		return errorf("inform: %w", err)
+		return fmt.Errorf("inform: %w", err)
 	}
 	switch {
 	case r.decodeErr != nil:
-		return errorf("inform: %w: undecodable answer: %v", errProtocol, r.decodeErr)
+		return fmt.Errorf("inform: %w: undecodable answer: %v", errProtocol, r.decodeErr)
 	case r.empty():
-		return errorf("inform: %w: empty answer instead of InformResponse", errProtocol)
+		return fmt.Errorf("inform: %w: empty answer instead of InformResponse", errProtocol)
 	}
 	switch b := r.env.Body.(type) {
 	case *cwmp.InformResponse:
 	case *cwmp.Fault:
 		res.Fault = b
-		return errorf("inform: ACS answered with %w", b)
+		return fmt.Errorf("inform: ACS answered with %w", b)
 	default:
-		return errorf("inform: %w: %s instead of InformResponse", errProtocol, b.Method())
+		return fmt.Errorf("inform: %w: %s instead of InformResponse", errProtocol, b.Method())
 	}
 	res.Established = true
 	if err := c.delivered(ctx, ev, url); err != nil {
@@ -205,7 +207,7 @@ func (s *run) loop(ctx context.Context) error {
 		if r.empty() {
 			s.hold = false
 			if kind == "request" {
-				return errorf("%w: empty answer to %s", errProtocol, out.Body.Method())
+				return fmt.Errorf("%w: empty answer to %s", errProtocol, out.Body.Method())
 			}
 			if !s.finished && len(s.own) > 0 {
 				continue // rule 8: held requests go now
@@ -214,7 +216,7 @@ func (s *run) loop(ctx context.Context) error {
 		}
 		if r.decodeErr != nil {
 			if kind == "request" {
-				return errorf("%w: undecodable answer to %s: %v", errProtocol, out.Body.Method(), r.decodeErr)
+				return fmt.Errorf("%w: undecodable answer to %s: %v", errProtocol, out.Body.Method(), r.decodeErr)
 			}
 			// Most likely a request this agent cannot read: answer it with
 			// the fault its error calls for (9000 for an unknown method).
@@ -233,7 +235,7 @@ func (s *run) loop(ctx context.Context) error {
 		switch b := env.Body.(type) {
 		case *cwmp.Fault:
 			if kind != "request" {
-				return errorf("%w: fault %d in answer to a %s", errProtocol, b.FaultCode, kind)
+				return fmt.Errorf("%w: fault %d in answer to a %s", errProtocol, b.FaultCode, kind)
 			}
 			// Not 8005 (request handled that): the ACS refused this one.
 			// It stays owed for a later session; no loop here (§4.3).
@@ -241,7 +243,7 @@ func (s *run) loop(ctx context.Context) error {
 			s.own = s.own[1:]
 		case *cwmp.TransferCompleteResponse:
 			if kind != "request" {
-				return errorf("%w: unexpected %s", errProtocol, method)
+				return fmt.Errorf("%w: unexpected %s", errProtocol, method)
 			}
 			if err := s.c.transfers.Acknowledge(ctx, s.own[0].ID); err != nil {
 				s.log.Error("forgetting an acknowledged transfer", "err", err)
@@ -249,10 +251,10 @@ func (s *run) loop(ctx context.Context) error {
 			s.own = s.own[1:]
 		default:
 			if kind == "request" {
-				return errorf("%w: %s in answer to TransferComplete", errProtocol, method)
+				return fmt.Errorf("%w: %s in answer to TransferComplete", errProtocol, method)
 			}
 			if strings.HasSuffix(method, "Response") {
-				return errorf("%w: unexpected %s", errProtocol, method)
+				return fmt.Errorf("%w: unexpected %s", errProtocol, method)
 			}
 			s.log.Debug("ACS request", "method", method)
 			answer, onAnswered = s.answer(ctx, env)
@@ -269,7 +271,7 @@ func holds(env *cwmp.Envelope) bool {
 func (s *run) send(ctx context.Context, env *cwmp.Envelope) (reply, error) {
 	raw, err := cwmp.MarshalCPE(env)
 	if err != nil {
-		return reply{}, errorf("encoding %s: %w", env.Body.Method(), err)
+		return reply{}, fmt.Errorf("encoding %s: %w", env.Body.Method(), err)
 	}
 	return s.conn.post(ctx, raw)
 }
@@ -279,7 +281,7 @@ func (s *run) send(ctx context.Context, env *cwmp.Envelope) (reply, error) {
 func (s *run) request(ctx context.Context, env *cwmp.Envelope) (reply, error) {
 	raw, err := cwmp.MarshalCPE(env)
 	if err != nil {
-		return reply{}, errorf("encoding %s: %w", env.Body.Method(), err)
+		return reply{}, fmt.Errorf("encoding %s: %w", env.Body.Method(), err)
 	}
 	for resends := 0; ; resends++ {
 		r, err := s.conn.post(ctx, raw)
@@ -291,7 +293,7 @@ func (s *run) request(ctx context.Context, env *cwmp.Envelope) (reply, error) {
 			return r, nil
 		}
 		if resends == maxResends {
-			return r, errorf("ACS answered %s with 8005 Retry request %d times", env.Body.Method(), resends+1)
+			return r, fmt.Errorf("ACS answered %s with 8005 Retry request %d times", env.Body.Method(), resends+1)
 		}
 		s.log.Info("ACS asked to resend", "method", env.Body.Method())
 	}
@@ -310,11 +312,11 @@ func faultOf(r reply) (*cwmp.Fault, bool) {
 func (c *Client) buildInform(ctx context.Context, ev *informEvents, retries uint32) (*cwmp.Envelope, error) {
 	id, err := c.m.DeviceID(ctx)
 	if err != nil {
-		return nil, errorf("reading the device id: %w", err)
+		return nil, fmt.Errorf("reading the device id: %w", err)
 	}
 	params, err := c.m.InformParameters(ctx, ev.codes())
 	if err != nil {
-		return nil, errorf("reading the inform parameters: %w", err)
+		return nil, fmt.Errorf("reading the inform parameters: %w", err)
 	}
 	timeout := uint32(max(30, c.opts.ResponseTimeout/time.Second))
 	return &cwmp.Envelope{

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -41,7 +42,7 @@ var (
 func (c *Client) newConn(acsURL, user, pass string) (*conn, error) {
 	u, err := url.Parse(acsURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errorf("session: ACS URL %q is not an http(s) URL", redact.URL(acsURL))
+		return nil, fmt.Errorf("session: ACS URL %q is not an http(s) URL", redact.URL(acsURL))
 	}
 	// net/http would turn userinfo into Basic credentials, over plain http
 	// too; the ACS credentials are ManagementServer.Username/Password.
@@ -108,7 +109,7 @@ func (c *conn) post(ctx context.Context, body []byte) (reply, error) {
 			return r, err
 		}
 		if redirects == maxRedirects {
-			return reply{}, errorf("%w: more than %d in a row", errRedirects, maxRedirects)
+			return reply{}, fmt.Errorf("%w: more than %d in a row", errRedirects, maxRedirects)
 		}
 		c.url = loc.String()
 	}
@@ -125,7 +126,7 @@ func (c *conn) exchange(ctx context.Context, body []byte) (reply, *url.URL, erro
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, rd)
 	if err != nil {
-		return reply{}, nil, errorf("building request: %w", err)
+		return reply{}, nil, fmt.Errorf("building request: %w", err)
 	}
 	if len(body) > 0 {
 		req.Header.Set("Content-Type", `text/xml; charset="utf-8"`)
@@ -136,7 +137,7 @@ func (c *conn) exchange(ctx context.Context, body []byte) (reply, *url.URL, erro
 	req.Header.Set("User-Agent", c.ua)
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return reply{}, nil, errorf("posting to the ACS: %w", err)
+		return reply{}, nil, fmt.Errorf("posting to the ACS: %w", err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -144,10 +145,10 @@ func (c *conn) exchange(ctx context.Context, body []byte) (reply, *url.URL, erro
 	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 		loc, err := resp.Location()
 		if err != nil {
-			return reply{}, nil, errorf("redirect %d without a usable Location: %w", resp.StatusCode, err)
+			return reply{}, nil, fmt.Errorf("redirect %d without a usable Location: %w", resp.StatusCode, err)
 		}
 		if loc.Scheme != "http" && loc.Scheme != "https" {
-			return reply{}, nil, errorf("redirect to a %q URL", loc.Scheme)
+			return reply{}, nil, fmt.Errorf("redirect to a %q URL", loc.Scheme)
 		}
 		loc.User = nil
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -155,22 +156,22 @@ func (c *conn) exchange(ctx context.Context, body []byte) (reply, *url.URL, erro
 	case http.StatusUnauthorized:
 		return reply{}, nil, errors.New("ACS refused our credentials (HTTP 401)")
 	default:
-		return reply{}, nil, errorf("ACS answered HTTP %d", resp.StatusCode)
+		return reply{}, nil, fmt.Errorf("ACS answered HTTP %d", resp.StatusCode)
 	}
 	if resp.StatusCode == http.StatusNoContent || resp.ContentLength == 0 {
 		return reply{}, nil, nil
 	}
 	if resp.ContentLength > c.maxBytes {
-		return reply{}, nil, errorf("%w: Content-Length %d over %d", errTooLarge, resp.ContentLength, c.maxBytes)
+		return reply{}, nil, fmt.Errorf("%w: Content-Length %d over %d", errTooLarge, resp.ContentLength, c.maxBytes)
 	}
 	// Read at most one byte past the limit: enough to know it is too
 	// large, never the whole of an oversized body.
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBytes+1)); err != nil {
-		return reply{}, nil, errorf("reading the ACS's answer: %w", err)
+		return reply{}, nil, fmt.Errorf("reading the ACS's answer: %w", err)
 	}
 	if int64(buf.Len()) > c.maxBytes {
-		return reply{}, nil, errorf("%w: over %d bytes", errTooLarge, c.maxBytes)
+		return reply{}, nil, fmt.Errorf("%w: over %d bytes", errTooLarge, c.maxBytes)
 	}
 	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
 		return reply{}, nil, nil
@@ -181,7 +182,7 @@ func (c *conn) exchange(ctx context.Context, body []byte) (reply, *url.URL, erro
 		if errors.As(err, &de) {
 			return reply{env: nil, decodeErr: de}, nil, nil
 		}
-		return reply{}, nil, errorf("decoding the ACS's answer: %w", err)
+		return reply{}, nil, fmt.Errorf("decoding the ACS's answer: %w", err)
 	}
 	return reply{env: env}, nil, nil
 }

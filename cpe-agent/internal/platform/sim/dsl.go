@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gatewarden/cpe-agent/internal/model"
@@ -262,16 +263,18 @@ func (l *line) bytes(down bool) uint64 {
 // withLine brings the line up to the clock and reads it.
 func (s *Sim) withLine(k lineStat) int64 {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.line.advance(s.clk.Now())
-	return s.line.signedStat(k)
+	v := s.line.signedStat(k)
+	s.mu.Unlock()
+	return v
 }
 
 func (s *Sim) withLineU(k lineStat) uint64 {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.line.advance(s.clk.Now())
-	return s.line.stat(k)
+	v := s.line.stat(k)
+	s.mu.Unlock()
+	return v
 }
 
 func (s *Sim) showtimeSeconds() uint64 {
@@ -288,7 +291,7 @@ func (s *Sim) showtimeSeconds() uint64 {
 // simulated minute. The tree is told, so notified parameters report.
 func (s *Sim) SetLineDegradation(ctx context.Context, d float64) error {
 	if d < 0 || d > 1 {
-		return errorf("sim: line degradation %v outside [0,1]", d)
+		return fmt.Errorf("sim: line degradation %v outside [0,1]", d)
 	}
 	s.mu.Lock()
 	s.line.advance(s.clk.Now())
@@ -308,7 +311,7 @@ func (d simDSL) Lines() ([]string, error) { return []string{"dsl0"}, nil }
 
 func (d simDSL) Line(name string) (dsl.Line, error) {
 	if name != "dsl0" {
-		return dsl.Line{}, errorf("sim: line %q: %w", name, dsl.ErrNoLine)
+		return dsl.Line{}, fmt.Errorf("sim: line %q: %w", name, dsl.ErrNoLine)
 	}
 	s := d.s
 	up := s.enabled("Device.DSL.Line.1.Enable", "true")

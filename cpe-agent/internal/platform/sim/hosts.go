@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,11 +25,11 @@ func (s *Sim) registerHosts(r *model.Registry) {
 	const h = "Device.Hosts.Host.{i}."
 	r.Table(h, func(context.Context, model.Index) ([]string, error) {
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		out := make([]string, len(s.hosts))
 		for i, x := range s.hosts {
 			out[i] = x.MAC
 		}
+		s.mu.Unlock()
 		return out, nil
 	})
 	for _, f := range hostFields {
@@ -36,12 +37,13 @@ func (s *Sim) registerHosts(r *model.Registry) {
 	}
 	r.Param(h+"Layer3Interface", model.Const("Device.IP.Interface.1."))
 	r.Table(h+"IPv4Address.{i}.", func(_ context.Context, parent model.Index) ([]string, error) {
+		var out []string
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		if x := s.host(parent.Key(0)); x != nil && x.IP != "" {
-			return []string{x.IP}, nil
+			out = []string{x.IP}
 		}
-		return nil, nil
+		s.mu.Unlock()
+		return out, nil
 	})
 	r.Param(h+"IPv4Address.{i}.IPAddress", text(func(ix model.Index) string { return ix.Key(1) }))
 }
@@ -67,12 +69,13 @@ var hostFields = [...]struct {
 //go:noinline
 func (s *Sim) hostField(fn func(x *host) string) model.Binding {
 	return text(func(ix model.Index) string {
+		var v string
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		if x := s.host(ix.Key(0)); x != nil {
-			return fn(x)
+			v = fn(x)
 		}
-		return ""
+		s.mu.Unlock()
+		return v
 	})
 }
 
@@ -92,7 +95,7 @@ func (s *Sim) AddHost(ctx context.Context, mac, ip, name string, wifi bool) erro
 	s.mu.Lock()
 	if s.host(mac) != nil {
 		s.mu.Unlock()
-		return errorf("sim: host %s already present", mac)
+		return fmt.Errorf("sim: host %s already present", mac)
 	}
 	x := host{MAC: mac, IP: ip, Name: name, Active: true, Since: s.clk.Now(), Layer1: "Device.Ethernet.Interface.1.", Type: "Ethernet"}
 	if wifi {
@@ -110,7 +113,7 @@ func (s *Sim) RemoveHost(ctx context.Context, mac string) error {
 	i := slices.IndexFunc(s.hosts, func(x host) bool { return x.MAC == mac })
 	if i < 0 {
 		s.mu.Unlock()
-		return errorf("sim: no host %s", mac)
+		return fmt.Errorf("sim: no host %s", mac)
 	}
 	s.hosts = slices.Delete(s.hosts, i, i+1)
 	s.mu.Unlock()
@@ -124,7 +127,7 @@ func (s *Sim) SetHostActive(ctx context.Context, mac string, active bool) error 
 	x := s.host(mac)
 	if x == nil {
 		s.mu.Unlock()
-		return errorf("sim: no host %s", mac)
+		return fmt.Errorf("sim: no host %s", mac)
 	}
 	if x.Active != active {
 		x.Active, x.Since = active, s.clk.Now()

@@ -57,19 +57,30 @@ func (s *Sim) registerIP(r *model.Registry) {
 	r.Managed(addr, model.TableHooks{})
 	s.params(r, addr, ipAddrParams[:])
 
-	r.Instance("Device.IP.Interface.1.", map[string]string{
-		"Enable": "true", "IPv4Enable": "true", "Alias": "cpe-lan",
-		"LowerLayers": "Device.Ethernet.Interface.1.,Device.Ethernet.Interface.2.,Device.Ethernet.Interface.3.,Device.Ethernet.Interface.4.,Device.WiFi.SSID.1.",
-	})
-	r.Instance("Device.IP.Interface.1.IPv4Address.1.", map[string]string{
-		"Enable": "true", "Alias": "cpe-lan-v4", "IPAddress": "192.168.1.1", "SubnetMask": "255.255.255.0",
-	})
-	r.Instance("Device.IP.Interface.2.", map[string]string{
-		"Enable": "true", "IPv4Enable": "true", "Alias": "cpe-wan", "LowerLayers": "Device.DSL.Channel.1.",
-	})
-	r.Instance("Device.IP.Interface.2.IPv4Address.1.", map[string]string{
-		"Enable": "true", "Alias": "cpe-wan-v4", "IPAddress": s.props.wanIP, "SubnetMask": "255.192.0.0",
-	})
+	for _, in := range ipInstances {
+		m := make(map[string]string, len(in)/2)
+		for i := 1; i+1 < len(in); i += 2 {
+			m[in[i]] = in[i+1]
+		}
+		if in[0] == simWANAddr {
+			m["IPAddress"] = s.props.wanIP
+		}
+		r.Instance(in[0], m)
+	}
+}
+
+// simWANAddr is the WAN's address, whose IPAddress is the sim's own.
+const simWANAddr = "Device.IP.Interface.2.IPv4Address.1."
+
+// ipInstances are the factory interfaces and addresses: the path, then
+// name/value pairs. A table filled in a loop, because a map literal per
+// instance compiled to a map assignment call per entry.
+var ipInstances = [...][]string{
+	{"Device.IP.Interface.1.", "Enable", "true", "IPv4Enable", "true", "Alias", "cpe-lan",
+		"LowerLayers", "Device.Ethernet.Interface.1.,Device.Ethernet.Interface.2.,Device.Ethernet.Interface.3.,Device.Ethernet.Interface.4.,Device.WiFi.SSID.1."},
+	{"Device.IP.Interface.1.IPv4Address.1.", "Enable", "true", "Alias", "cpe-lan-v4", "IPAddress", "192.168.1.1", "SubnetMask", "255.255.255.0"},
+	{"Device.IP.Interface.2.", "Enable", "true", "IPv4Enable", "true", "Alias", "cpe-wan", "LowerLayers", "Device.DSL.Channel.1."},
+	{simWANAddr, "Enable", "true", "Alias", "cpe-wan-v4", "SubnetMask", "255.192.0.0"},
 }
 
 // ipUp reports whether an IP interface is up: enabled, and its lower

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"gatewarden/cpe-agent/internal/model"
 	"gatewarden/protocol/datamodel"
@@ -40,27 +41,28 @@ func fixed(v string) func(model.Index) string {
 
 func (s *Sim) settingValue(path, def string) string {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if v, ok := s.st.Settings[path]; ok {
-		return v
+	v, ok := s.st.Settings[path]
+	s.mu.Unlock()
+	if !ok {
+		return def
 	}
-	return def
+	return v
 }
 
 func (s *Sim) putSetting(path, v string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	old, had := s.st.Settings[path]
 	s.st.Settings[path] = v
-	if err := s.save(); err != nil {
+	err := s.save()
+	if err != nil {
 		if had {
 			s.st.Settings[path] = old
 		} else {
 			delete(s.st.Settings, path)
 		}
-		return err
 	}
-	return nil
+	s.mu.Unlock()
+	return err
 }
 
 // enabled reads a boolean setting.
@@ -80,20 +82,20 @@ func (s *Sim) LocalChange(ctx context.Context, path, value string) error {
 	}
 	p, err := datamodel.ParsePath(path)
 	if err != nil {
-		return errorf("sim: local change: %w", err)
+		return fmt.Errorf("sim: local change: %w", err)
 	}
 	if _, ok := s.settings[p.Template()]; !ok {
 		return s.tree.SetLocal(ctx, map[string]string{path: value})
 	}
 	if _, err := s.tree.Value(ctx, path); err != nil {
-		return errorf("sim: local change of %s: %w", path, err)
+		return fmt.Errorf("sim: local change of %s: %w", path, err)
 	}
 	n, ok := datamodel.TR181().Lookup(path)
 	if !ok {
-		return errorf("sim: local change: unknown parameter %s", path)
+		return fmt.Errorf("sim: local change: unknown parameter %s", path)
 	}
 	if err := n.Validate(value); err != nil {
-		return errorf("sim: local change of %s: %w", path, err)
+		return fmt.Errorf("sim: local change of %s: %w", path, err)
 	}
 	if err := s.putSetting(path, value); err != nil {
 		return err

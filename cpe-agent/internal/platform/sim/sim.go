@@ -54,6 +54,9 @@ type Sim struct {
 	// factory value.
 	settings map[string]func(model.Index) string
 
+	// mu is unlocked explicitly, not by defer: in the router build (no
+	// inlining) every deferred Unlock is a wrapper function plus exit
+	// code, and nothing these methods do under it can panic.
 	mu       sync.Mutex
 	st       state
 	bootTime time.Time
@@ -124,8 +127,9 @@ func (s *Sim) Identity() model.Identity { return s.id }
 // BootID implements platform.Platform: the simulated boot's id.
 func (s *Sim) BootID() (string, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.BootID, nil
+	id := s.st.BootID
+	s.mu.Unlock()
+	return id, nil
 }
 
 // Reboot implements platform.Platform: a new simulated boot starts now
@@ -133,27 +137,27 @@ func (s *Sim) BootID() (string, error) {
 // agent.
 func (s *Sim) Reboot(context.Context) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.newBoot()
-	if err := s.save(); err != nil {
-		return err
+	err := s.save()
+	if err == nil {
+		s.startBoot()
 	}
-	s.startBoot()
-	return nil
+	s.mu.Unlock()
+	return err
 }
 
 // FactoryReset implements platform.Platform: the sim's settings go back
 // to their defaults and the device reboots.
 func (s *Sim) FactoryReset(context.Context) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.st.Settings = map[string]string{}
 	s.newBoot()
-	if err := s.save(); err != nil {
-		return err
+	err := s.save()
+	if err == nil {
+		s.startBoot()
 	}
-	s.startBoot()
-	return nil
+	s.mu.Unlock()
+	return err
 }
 
 // newBoot records a new simulated boot. Called with s.mu held (or before

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,11 +32,11 @@ func readState(file string) (state, bool, error) {
 		return state{}, false, nil
 	}
 	if err != nil {
-		return state{}, false, errorf("sim: reading state: %w", err)
+		return state{}, false, fmt.Errorf("sim: reading state: %w", err)
 	}
 	var st state
 	if err := json.Unmarshal(data, &st); err != nil {
-		return state{}, false, errorf("sim: state file %s is damaged: %w", file, err)
+		return state{}, false, fmt.Errorf("sim: state file %s is damaged: %w", file, err)
 	}
 	if st.Settings == nil {
 		st.Settings = map[string]string{}
@@ -50,26 +51,26 @@ func (s *Sim) save() error {
 	}
 	data, err := json.Marshal(s.st)
 	if err != nil {
-		return errorf("sim: encoding state: %w", err)
+		return fmt.Errorf("sim: encoding state: %w", err)
 	}
 	tmp := s.file + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return errorf("sim: writing state: %w", err)
+		return fmt.Errorf("sim: writing state: %w", err)
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return errorf("sim: writing state: %w", err)
+		return fmt.Errorf("sim: writing state: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return errorf("sim: writing state: %w", err)
+		return fmt.Errorf("sim: writing state: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return errorf("sim: writing state: %w", err)
+		return fmt.Errorf("sim: writing state: %w", err)
 	}
 	if err := os.Rename(tmp, s.file); err != nil {
-		return errorf("sim: writing state: %w", err)
+		return fmt.Errorf("sim: writing state: %w", err)
 	}
 	return nil
 }

@@ -165,11 +165,12 @@ func (s *Sim) defaultPassphrase() string {
 // go back to their factory values.
 func (s *Sim) resetSecurity(prefix string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for k := range s.st.Settings {
 		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
 			delete(s.st.Settings, k)
 		}
 	}
-	return s.save()
+	err := s.save()
+	s.mu.Unlock()
+	return err
 }
