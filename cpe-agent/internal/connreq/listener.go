@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"gatewarden/cpe-agent/internal/clock"
+	"gatewarden/cpe-agent/internal/drain"
 	"gatewarden/protocol/digest"
 )
 
@@ -69,6 +70,7 @@ type Listener struct {
 	path    string
 	ln      net.Listener
 	srv     *http.Server
+	drain   *drain.Server
 	auth    *digest.Server
 	limit   *limiter
 	log     *slog.Logger
@@ -139,6 +141,7 @@ func Listen(opts Options) (*Listener, error) {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(l.log.Handler(), slog.LevelDebug),
 	}
+	l.drain = drain.New(l.srv, ln)
 	return l, nil
 }
 
@@ -173,11 +176,7 @@ func (l *Listener) Serve(ctx context.Context) error {
 		return fmt.Errorf("connreq: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := l.srv.Shutdown(sctx); err != nil {
-		l.srv.Close()
-	}
+	l.drain.Stop(shutdownGrace)
 	<-errc
 	return nil
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gatewarden/cpe-agent/internal/drain"
 )
 
 // Options configures the page.
@@ -35,6 +37,7 @@ type Server struct {
 	log   *slog.Logger
 	ln    net.Listener
 	srv   *http.Server
+	drain *drain.Server
 }
 
 const cookieName = "gatewarden_local"
@@ -98,6 +101,7 @@ func Listen(opts Options) (*Server, error) {
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    8 << 10,
 	}
+	s.drain = drain.New(s.srv, ln)
 	return s, nil
 }
 
@@ -123,13 +127,18 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Serve answers until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
+	stopped := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		s.srv.Shutdown(sctx)
+		s.drain.Stop(2 * time.Second)
+		close(stopped)
 	})
-	defer stop()
 	err := s.srv.Serve(s.ln)
+	if !stop() {
+		// ctx ended: the listener was closed on purpose; wait for the
+		// requests in flight before returning.
+		<-stopped
+		return nil
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
