@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,7 +127,20 @@ var coreUCIKeys = [...]struct {
 // closure per option cost ~140 bytes of router code each, a string switch
 // over them 2 KB.
 func (c *Config) stringOption(name string) *string {
-	fields := [...]struct {
+	for _, f := range c.stringOptions() {
+		if f.name == name {
+			return f.field
+		}
+	}
+	return nil
+}
+
+// stringOptions pairs each plain option with the field it sets in c.
+func (c *Config) stringOptions() [22]struct {
+	name  string
+	field *string
+} {
+	return [...]struct {
 		name  string
 		field *string
 	}{
@@ -153,12 +167,20 @@ func (c *Config) stringOption(name string) *string {
 		{"firmware_keys", &c.Firmware.KeysFile},
 		{"board", &c.Firmware.Board},
 	}
-	for _, f := range fields {
-		if f.name == name {
-			return f.field
-		}
+}
+
+// OptionNames lists every option of `config agent 'main'` the agent reads,
+// sorted; the packaging tests check the shipped config against it.
+func OptionNames() []string {
+	var names []string
+	for _, f := range (&Config{}).stringOptions() {
+		names = append(names, f.name)
 	}
-	return nil
+	for name := range uciKeys {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // LoadConfigFile applies `config agent 'main'` of a UCI file onto c. A
