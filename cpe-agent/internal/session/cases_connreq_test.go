@@ -17,10 +17,15 @@ import (
 // client, as the agent wires them.
 func (h *harness) startListener() *connreq.Listener {
 	h.t.Helper()
+	return h.startListenerWith(func() { h.client.ConnectionRequest() })
+}
+
+func (h *harness) startListenerWith(trigger func()) *connreq.Listener {
+	h.t.Helper()
 	l, err := connreq.Listen(connreq.Options{
 		Addr:        "127.0.0.1:0",
 		Credentials: func(context.Context) (string, string, error) { return "acs", "cr-secret", nil },
-		Trigger:     func() { h.client.ConnectionRequest() },
+		Trigger:     trigger,
 		Logger:      slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -52,7 +57,15 @@ func connectionRequest(t *testing.T, url, user, pass string) (int, string, time.
 func TestCase49ConnectionRequestSession(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	h.boot()
-	l := h.startListener()
+	// The listener flushes its answer and only then triggers the session,
+	// so the trigger's time is after the answer went out. (The client's
+	// own time of reading the answer is no bound: under load the ACS side
+	// can see the Inform before the client goroutine runs.)
+	triggered := make(chan time.Time, 4)
+	l := h.startListenerWith(func() {
+		triggered <- time.Now()
+		h.client.ConnectionRequest()
+	})
 
 	resp, err := http.Get(l.URL(""))
 	if err != nil {
@@ -67,17 +80,26 @@ func TestCase49ConnectionRequestSession(t *testing.T) {
 	}
 	h.noSession()
 
-	code, body, answered := connectionRequest(t, l.URL(""), "acs", "cr-secret")
+	code, body, _ := connectionRequest(t, l.URL(""), "acs", "cr-secret")
 	if code != http.StatusOK || body != "" {
 		t.Fatalf("authenticated GET: %d %q", code, body)
 	}
 	s, ex, inf := h.inform()
 	wantEvents(t, inf, "6 CONNECTION REQUEST")
+	var answered time.Time
+	select {
+	case answered = <-triggered:
+	default:
+		t.Fatal("a session started without the listener triggering it")
+	}
 	if ex.Arrived.Before(answered) {
 		t.Fatalf("Inform arrived at %v, before the connection request was answered at %v", ex.Arrived, answered)
 	}
 	if d := ex.Arrived.Sub(answered); d > time.Second {
 		t.Fatalf("session started %v after the connection request, want within a second", d)
+	}
+	if len(triggered) != 0 {
+		t.Fatal("the listener triggered more than one session")
 	}
 	h.finish(s, ex)
 }
