@@ -24,8 +24,8 @@ type Status struct {
 
 // Line is the DSL line.
 type Line struct {
-	_      [0]func() // not comparable: spares the binary an equality function
-	Status string    `json:"status"`
+	_      incomparable
+	Status string `json:"status"`
 	// Rates in kbit/s.
 	UpstreamRate      uint64 `json:"upstreamKbps"`
 	DownstreamRate    uint64 `json:"downstreamKbps"`
@@ -46,7 +46,7 @@ type WAN struct {
 
 // ACS is the agent's last contact with the ACS.
 type ACS struct {
-	_           [0]func() // not comparable: spares the binary an equality function
+	_           incomparable
 	URL         string    `json:"url"` // credentials removed
 	LastContact time.Time `json:"lastContact,omitzero"`
 	LastResult  string    `json:"lastResult"`
@@ -55,11 +55,11 @@ type ACS struct {
 
 // Slot is one firmware slot.
 type Slot struct {
-	_       [0]func() // not comparable: spares the binary an equality function
-	Name    string    `json:"name"`
-	Version string    `json:"version"`
-	Active  bool      `json:"active"`
-	Status  string    `json:"status"`
+	_       incomparable
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Active  bool   `json:"active"`
+	Status  string `json:"status"`
 }
 
 // Agent is what the page needs from the running agent.

@@ -94,26 +94,11 @@ func (t *Tree) addRow(ctx context.Context, tg *target, table string, s *instSet,
 		}
 		return 0, nil, err
 	}
-	t.addKeyed(table, num, rk)
+	t.addToSet(table, num, rk)
 	var fire []fired
 	if t.keyNode() != nil {
 		t.values[ParameterKeyPath] = key
 		fire = append(fire, fired{path: ParameterKeyPath, value: key})
 	}
 	return num, fire, nil
-}
-
-// addKeyed records a new row of a listed table in memory.
-func (t *Tree) addKeyed(table string, num uint32, key string) {
-	s := t.inst[table]
-	if s == nil {
-		s = &instSet{}
-		t.inst[table] = s
-	}
-	if s.keys == nil {
-		s.keys = make([]string, len(s.nums))
-	}
-	s.nums = append(s.nums, num)
-	s.keys = append(s.keys, key)
-	sortSet(s)
 }

@@ -77,7 +77,7 @@ func (t *Tree) addObject(ctx context.Context, object, key string) (uint32, []fir
 	if err != nil {
 		return 0, nil, err
 	}
-	t.addToSet(table, num)
+	t.addToSet(table, num, "")
 	for p, v := range values {
 		t.values[p] = v
 	}
@@ -106,14 +106,22 @@ func (t *Tree) checkKey(key string) error {
 	return nil
 }
 
-// addToSet records a new managed instance in memory.
-func (t *Tree) addToSet(table string, num uint32) {
+// addToSet records a new instance in memory: key is the provider's key
+// of a row added to a listed table (never "", addRow makes sure), "" for
+// a managed instance, whose set has no keys.
+func (t *Tree) addToSet(table string, num uint32, key string) {
 	s := t.inst[table]
 	if s == nil {
 		s = &instSet{}
 		t.inst[table] = s
 	}
+	if key != "" && s.keys == nil {
+		s.keys = make([]string, len(s.nums))
+	}
 	s.nums = append(s.nums, num)
+	if s.keys != nil {
+		s.keys = append(s.keys, key)
+	}
 	sortSet(s)
 }
 
@@ -289,7 +297,7 @@ func (t *Tree) seedFactory(ctx context.Context, seeded map[string]bool) error {
 		return fmt.Errorf("model: creating factory instances: %w", err)
 	}
 	for i := range plan {
-		t.addToSet(plan[i].table, plan[i].num)
+		t.addToSet(plan[i].table, plan[i].num, "")
 	}
 	for k, v := range values {
 		t.values[k] = v

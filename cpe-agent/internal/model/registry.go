@@ -53,8 +53,8 @@ func NewRegistry() *Registry {
 // Err returns every registration problem so far, joined, or nil.
 func (r *Registry) Err() error { return errors.Join(r.errs...) }
 
-// fail records a registration problem. Out of line: inlined, its call
-// to errorf was copied into each of thirty registration checks.
+// fail records a registration problem. Out of line: inlined, its
+// fmt.Errorf call was copied into each of thirty registration checks.
 //
 //go:noinline
 func (r *Registry) fail(format string, args ...any) {

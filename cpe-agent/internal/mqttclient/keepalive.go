@@ -1,7 +1,6 @@
 package mqttclient
 
 import (
-	"errors"
 	"time"
 
 	"github.com/eclipse/paho.mqtt.golang/packets"
@@ -37,12 +36,10 @@ func (c *Client) keepaliveRun() {
 		next = sent - 1 + pt
 	} else if w, r := c.lastWrite.Load(), c.lastRead.Load(); now-w >= ka || now-r >= ka {
 		c.pingSent.Store(now + 1)
-		err := c.write(&packets.PingreqPacket{FixedHeader: packets.FixedHeader{MessageType: packets.Pingreq}})
-		if errors.Is(err, ErrClosed) {
-			return // DISCONNECT went out: the reader is draining
-		}
-		if err != nil {
-			return // write ended the connection
+		if c.write(&packets.PingreqPacket{FixedHeader: packets.FixedHeader{MessageType: packets.Pingreq}}) != nil {
+			// Either DISCONNECT went out and the reader is draining, or
+			// the failed write ended the connection: nothing to re-arm.
+			return
 		}
 		next = now + pt
 	} else {
