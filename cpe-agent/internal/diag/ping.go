@@ -2,11 +2,9 @@ package diag
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"time"
 )
 
@@ -81,41 +79,4 @@ func Ping(ctx context.Context, spec PingSpec) (PingResult, error) {
 	}
 	res.Average = mean(res.RoundTrips)
 	return res, nil
-}
-
-// exchange sends one echo and reads until its answer arrives or timeout
-// passes (ok false; a failed send is no answer either): the echo reply
-// or, with icmpErrors, an ICMP error quoting the echo. A ping socket's
-// kernel rewrites the id, so there only the sequence number is compared.
-// Ping and TraceRoute share it; errors are the context's once it ended,
-// else *Error values.
-func (p probe) exchange(ctx context.Context, e echo, buf []byte, timeout time.Duration, icmpErrors bool) (from net.IP, r reply, rtt time.Duration, ok bool, err error) {
-	c := p.c
-	sent := time.Now()
-	if _, err := c.pc.WriteTo(marshalEcho(c.v6, e), c.addr(p.dst)); err != nil {
-		return nil, reply{}, 0, false, ctx.Err()
-	}
-	err = c.pc.SetReadDeadline(sent.Add(timeout))
-	if err != nil {
-		err = fmt.Errorf("diag: read deadline: %w", err)
-	}
-	for err == nil {
-		n, addr, rerr := c.pc.ReadFrom(buf)
-		if errors.Is(rerr, os.ErrDeadlineExceeded) {
-			return nil, reply{}, 0, false, nil
-		}
-		if rerr != nil {
-			err = fmt.Errorf("diag: reading ICMP: %w", rerr)
-			break
-		}
-		got, perr := parseReply(c.v6, buf[:n])
-		if perr != nil || got.seq != e.seq || (c.raw && got.id != e.id) || !(got.kind == replyEcho || icmpErrors && got.kind != replyOther) {
-			continue
-		}
-		return sourceIP(addr), got, time.Since(sent), true, nil
-	}
-	if ctx.Err() != nil {
-		return nil, reply{}, 0, false, ctx.Err()
-	}
-	return nil, reply{}, 0, false, &Error{State: StateInternal, Err: err}
 }

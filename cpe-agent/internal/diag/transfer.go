@@ -142,13 +142,13 @@ func transfer(ctx context.Context, spec TransferSpec, upload bool) (TransferResu
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
 	req.Header.Set("User-Agent", "gatewarden-cpe-agent diagnostics")
-	// One exit from here on, cleaning up by hand: with a defer per
-	// resource and many returns, every return called into the runtime.
 	resp, err := client.Do(req)
 	if err != nil {
 		tr.CloseIdleConnections()
 		return res, classify(err, dialErr, ctx)
 	}
+	// One exit from here on, cleaning up by hand: with a defer per
+	// resource and many returns, every return called into the runtime.
 	switch {
 	case upload:
 		// The server answered after taking the whole body.
