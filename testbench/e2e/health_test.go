@@ -14,7 +14,7 @@ import (
 func TestLineHealthFromTelemetry(t *testing.T) {
 	t.Parallel()
 	const interval = time.Second
-	acs, srv := startLaneACS(t, nil)
+	acs, srv := startACSWith(t, nil)
 	support := acs.api(t, "support")
 	broker := "mqtt://" + srv.MQTTAddr().String()
 	devs := startLaneDevicesWith(t, acs.cwmp, acs.secret, "HLTH", 3, broker, pushKeyFile(t, acs.dir), func(d *laneDevice) {

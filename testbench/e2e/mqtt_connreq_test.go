@@ -25,7 +25,7 @@ func TestMQTTConnectionRequestLatency(t *testing.T) {
 		received = "Device.MQTT.Client.1.Stats.PublishReceived"
 		sentCR   = "gatewarden_mqtt_connection_requests_total"
 	)
-	acs, srv := startLaneACS(t, nil)
+	acs, srv := startACSWith(t, nil)
 	admin := acs.api(t, "admin")
 	broker := "mqtt://" + srv.MQTTAddr().String()
 	devs := startLaneDevices(t, acs.cwmp, acs.secret, "MQCR", devices, broker, pushKeyFile(t, acs.dir))

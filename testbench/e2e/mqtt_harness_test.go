@@ -27,19 +27,11 @@ import (
 	"gatewarden/protocol/datamodel"
 )
 
-// What the MQTT lane's tests share: an in-process ACS with its lane
-// configured, agents that join the lane, and a broker the test itself
+// What the MQTT lane's tests share (the ACS is startACSWith's, its
+// broker on loopback): agents that join the lane, and a broker the test itself
 // runs (playing an operator's external broker that an attacker has
 // taken over, so the test can inject tampered and replayed bundles that
 // the embedded broker's ACL would never let anyone but the ACS publish).
-
-// startLaneACS is startACS with the MQTT lane's settings: the embedded
-// broker on a loopback port the kernel picks, unless tune says otherwise.
-// It returns the running server too (for its broker address).
-func startLaneACS(t *testing.T, tune func(*server.Config)) (*inprocACS, *server.Server) {
-	t.Helper()
-	return startACSWith(t, tune)
-}
 
 // pushKeyFile writes the public half of the ACS's push key where an
 // agent's configuration points (the package would ship it).
@@ -376,14 +368,14 @@ func startRogueBroker(t *testing.T, secret []byte) *rogueBroker {
 	t.Helper()
 	b := &rogueBroker{t: t, addr: freePort(t), secret: secret}
 	caps := mochi.NewDefaultServerCapabilities()
-	// Small per-client buffers, as the embedded broker has, so a thousand
-	// devices fit in one test process.
 	// The ACS's one client carries every device's traffic: a quota of
 	// unacknowledged messages (QoS 1) below the fleet's size would cut it
 	// off in a burst (a thousand group lists at once).
-	caps.MaximumClientWritesPending = 4096
 	caps.MaximumInflight = 65535
 	caps.ReceiveMaximum = 65535
+	// Small per-client buffers, as the embedded broker has, so a thousand
+	// devices fit in one test process.
+	caps.MaximumClientWritesPending = 4096
 	caps.MaximumClients = 100000
 	b.srv = mochi.New(&mochi.Options{
 		Capabilities:             caps,

@@ -15,7 +15,7 @@ import (
 func TestMQTTOfflineDeviceConvergesAtInform(t *testing.T) {
 	t.Parallel()
 	const ssid = "Device.WiFi.SSID.1.SSID"
-	acs, srv := startLaneACS(t, nil)
+	acs, srv := startACSWith(t, nil)
 	admin := acs.api(t, "admin")
 	keyFile := pushKeyFile(t, acs.dir)
 	online := startLaneDevices(t, acs.cwmp, acs.secret, "MQON", 2, "mqtt://"+srv.MQTTAddr().String(), keyFile)

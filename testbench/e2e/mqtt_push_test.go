@@ -55,7 +55,7 @@ func TestMQTTGroupPush(t *testing.T) {
 	// races their subscribing; see the report), so devices that come
 	// online tagged are subscribed to their group when the push goes out.
 	rogue.admitDevices(false)
-	acs, _ := startLaneACS(t, func(c *server.Config) { c.MQTTExternal = rogue.externalURL() })
+	acs, _ := startACSWith(t, func(c *server.Config) { c.MQTTExternal = rogue.externalURL() })
 	rogue.setSecret(acs.secret)
 	admin := acs.api(t, "admin")
 	keyFile := pushKeyFile(t, acs.dir)

@@ -15,7 +15,7 @@ import (
 // uptime moving forward from sample to sample.
 func TestMQTTTelemetryReachesTheACS(t *testing.T) {
 	t.Parallel()
-	acs, srv := startLaneACS(t, nil)
+	acs, srv := startACSWith(t, nil)
 	admin := acs.api(t, "admin")
 	d := startLaneDevicesWith(t, acs.cwmp, acs.secret, "MQTEL", 1, "mqtt://"+srv.MQTTAddr().String(), pushKeyFile(t, acs.dir),
 		func(c *laneDevice) { c.cfg.MQTT.TelemetryInterval = 300 * time.Millisecond })[0]

@@ -43,7 +43,7 @@ func TestSupportLatency(t *testing.T) {
 
 	t.Run("over MQTT", func(t *testing.T) {
 		const sentCR = "gatewarden_mqtt_connection_requests_total"
-		acs, srv := startLaneACS(t, nil)
+		acs, srv := startACSWith(t, nil)
 		admin, support := acs.api(t, "admin"), acs.api(t, "support")
 		devs := startLaneDevices(t, acs.cwmp, acs.secret, "SUPMQ", 1, "mqtt://"+srv.MQTTAddr().String(), pushKeyFile(t, acs.dir))
 		d := devs[0]

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"gatewarden/acs/internal/health"
 	"io"
 	"log/slog"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"gatewarden/acs/internal/health"
 	"gatewarden/acs/server"
 	"gatewarden/protocol/buildinfo"
 )

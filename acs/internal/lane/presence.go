@@ -35,9 +35,16 @@ func (p *presence) update(device string, s mqttwire.State) (cameOnline, changed 
 }
 
 func (p *presence) online(device string) bool {
+	online, _ := p.state(device)
+	return online
+}
+
+// state is the device's last state, and whether it ever sent one.
+func (p *presence) state(device string) (online, known bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return p.states[device].Online
+	s, ok := p.states[device]
+	return s.Online, ok
 }
 
 func (p *presence) count() (online int) {
@@ -53,12 +60,7 @@ func (p *presence) count() (online int) {
 
 // Presence reports the device's last state on the lane, and whether it
 // ever sent one (since this ACS started).
-func (l *Lane) Presence(device string) (online, known bool) {
-	l.presence.mu.RLock()
-	defer l.presence.mu.RUnlock()
-	s, ok := l.presence.states[device]
-	return s.Online, ok
-}
+func (l *Lane) Presence(device string) (online, known bool) { return l.presence.state(device) }
 
 // Online reports whether the device is connected to the broker now, as
 // far as its last state message says.
@@ -136,13 +138,8 @@ func (l *Lane) sendGroups(ctx context.Context, device string, force bool) (bool,
 	if err != nil {
 		return false, err
 	}
-	groups := broker.DeviceGroups(d.Tags)
-	slices.Sort(groups)
-	key := strings.Join(groups, ",")
-	l.mu.Lock()
-	last, sent := l.groupsSent[device]
-	l.mu.Unlock()
-	if sent && last == key && !force {
+	groups, key := groupList(d.Tags)
+	if !force && l.groupsCurrent(device, key) {
 		return false, nil
 	}
 	if err := l.tr.AllowDevice(ctx, device, groups); err != nil {
@@ -159,6 +156,23 @@ func (l *Lane) sendGroups(ctx context.Context, device string, force bool) (bool,
 	l.groupsSent[device] = key
 	l.mu.Unlock()
 	return true, nil
+}
+
+// groupList is the device's groups in a stable order, and that list
+// joined: the key groupsSent remembers.
+func groupList(tags []string) (groups []string, key string) {
+	groups = broker.DeviceGroups(tags)
+	slices.Sort(groups)
+	return groups, strings.Join(groups, ",")
+}
+
+// groupsCurrent reports whether key is the group list last sent to the
+// device.
+func (l *Lane) groupsCurrent(device, key string) bool {
+	l.mu.Lock()
+	last, sent := l.groupsSent[device]
+	l.mu.Unlock()
+	return sent && last == key
 }
 
 // sendPending publishes, on the device's own push topic, every push it

@@ -2,10 +2,6 @@ package lane
 
 import (
 	"context"
-	"slices"
-	"strings"
-
-	"gatewarden/acs/internal/broker"
 
 	"gatewarden/acs/internal/store"
 )
@@ -84,13 +80,7 @@ func (l *Lane) refreshGroups(d *store.Device) {
 	if !l.presence.online(d.ID) {
 		return
 	}
-	groups := broker.DeviceGroups(d.Tags)
-	slices.Sort(groups)
-	key := strings.Join(groups, ",")
-	l.mu.Lock()
-	last, sent := l.groupsSent[d.ID]
-	l.mu.Unlock()
-	if sent && last == key {
+	if _, key := groupList(d.Tags); l.groupsCurrent(d.ID, key) {
 		return
 	}
 	select {

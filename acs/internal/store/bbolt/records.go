@@ -45,7 +45,10 @@ func pageRecords[T any](ctx context.Context, s *Store, bucket []byte, after stri
 		limit = store.DefaultLimit
 	}
 	var out []T
-	next, last := "", ""
+	next := ""
+	// The previous key, valid for the transaction: a string is made only
+	// for the one page boundary.
+	var last []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		if b == nil {
@@ -61,7 +64,7 @@ func pageRecords[T any](ctx context.Context, s *Store, bucket []byte, after stri
 		}
 		for ; k != nil; k, v = c.Next() {
 			if len(out) == limit {
-				next = last
+				next = string(last)
 				return nil
 			}
 			var r T
@@ -69,7 +72,7 @@ func pageRecords[T any](ctx context.Context, s *Store, bucket []byte, after stri
 				return fmt.Errorf(what+": %w", k, err)
 			}
 			out = append(out, r)
-			last = string(k)
+			last = k
 		}
 		return nil
 	})
