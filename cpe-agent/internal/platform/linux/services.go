@@ -43,6 +43,7 @@ type host struct {
 	MAC    string
 	IPs    []string
 	Active bool
+	Name   string // from dnsmasq's lease, "" without one
 }
 
 // registerHosts binds Device.Hosts.Host from the IPv4 neighbour table,
@@ -63,6 +64,18 @@ func (p *Platform) registerHosts(r *model.Registry) {
 			return nil, err
 		}
 		hosts, keys := groupHosts(ns)
+		// dnsmasq's leases name the hosts, read once a listing rather than
+		// by each host's HostName. A lease file that is missing or damaged
+		// only costs the names. Backwards, so a MAC's first lease counts.
+		if b, err := readFile(p.opts.LeasesFile); err == nil {
+			if ls, err := parseLeases(b); err == nil {
+				for i := len(ls) - 1; i >= 0; i-- {
+					if x := hosts[ls[i].MAC]; x != nil {
+						x.Name = ls[i].HostName
+					}
+				}
+			}
+		}
 		mu.Lock()
 		snap = hosts
 		mu.Unlock()
@@ -85,28 +98,7 @@ func (p *Platform) registerHosts(r *model.Registry) {
 		return ""
 	}))
 	r.Param(h+"Active", boolParam(func(ix model.Index) bool { return get(ix).Active }))
-	// dnsmasq's leases name the hosts. A lease file that is missing or
-	// damaged only costs the names.
-	leaseOf := func(ix model.Index) (lease, bool) {
-		b, err := readFile(p.opts.LeasesFile)
-		if err != nil {
-			return lease{}, false
-		}
-		ls, err := parseLeases(b)
-		if err != nil {
-			return lease{}, false
-		}
-		for _, l := range ls {
-			if l.MAC == ix.Key(0) {
-				return l, true
-			}
-		}
-		return lease{}, false
-	}
-	r.Param(h+"HostName", textParam(func(ix model.Index) string {
-		l, _ := leaseOf(ix)
-		return l.HostName
-	}))
+	r.Param(h+"HostName", textParam(func(ix model.Index) string { return get(ix).Name }))
 	r.Table(h+"IPv4Address.{i}.", func(_ context.Context, parent model.Index) ([]string, error) {
 		return get(parent).IPs, nil
 	})
