@@ -100,14 +100,16 @@ func (s *nlSocket) receive(deadline time.Time) ([]syscall.NetlinkMessage, uint32
 		n, from, rerr = syscall.Recvfrom(int(fd), s.buf, 0)
 		return rerr != syscall.EAGAIN
 	})
-	if rerr != nil {
-		return nil, 0, rerr // ENOBUFS: the kernel dropped messages
-	}
+	// The poller's error first: a read that waited and then timed out or
+	// found the socket closed leaves rerr at the EAGAIN that made it wait.
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil, 0, syscall.EAGAIN // what a socket receive timeout reports
 	}
 	if err != nil {
 		return nil, 0, err
+	}
+	if rerr != nil {
+		return nil, 0, rerr // ENOBUFS: the kernel dropped messages
 	}
 	sa, ok := from.(*syscall.SockaddrNetlink)
 	if !ok || n < syscall.NLMSG_HDRLEN {
