@@ -56,10 +56,11 @@ func executable(path string) error {
 
 // Exec runs name with args (name is looked up in PATH unless it holds a
 // slash) and waits for it and its output. stdin may be nil (the null
-// device); stdout and stderr (nil: discarded) receive what the command writes, and the same
-// writer for both gets the two streams interleaved as written, like a
-// terminal. When ctx ends first the command is killed. A non-zero exit
-// is an error reading like os/exec's ("exit status 1", "signal: killed").
+// device); stdout and stderr (nil: discarded) receive what the command
+// writes, and the same writer for both gets the two streams interleaved
+// as written, like a terminal. When ctx ends first the command is
+// killed. A non-zero exit is an error reading like os/exec's ("exit
+// status 1", "signal: killed").
 func Exec(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, name string, args ...string) error {
 	path, err := LookPath(name)
 	if err != nil {

@@ -8,14 +8,15 @@
 // cannot do: listing links and addresses, writing them, and following
 // the kernel's events.
 //
-// Netlink goes through the low-level layer of github.com/vishvananda/netlink
-// (package nl: request framing, sockets, multicast subscription); the
-// platform decodes the few attributes it reads itself (rtnl_*.go, pure
-// parsers fuzzed like the file parsers), in the machine's byte order.
-// The library's high-level API would link a decoder for every link kind
-// and route encapsulation the kernel has, some 320 KB of a MIPS binary.
-// One request socket is opened by New and kept, so the platform stays in
-// the network namespace it was created in.
+// Netlink is spoken on the platform's own NETLINK_ROUTE socket
+// (nlsocket.go: request framing, answers, multicast subscription, on the
+// syscall package), and the platform encodes and decodes the few headers
+// and attributes it needs itself (rtnl_*.go, pure parsers fuzzed like the
+// file parsers), in the machine's byte order. The netlink library would
+// link a decoder for every link kind and route encapsulation the kernel
+// has, some 320 KB of a MIPS binary. One request socket is opened by New
+// and kept, so the platform stays in the network namespace it was
+// created in.
 //
 // # Which links become which objects
 //
@@ -39,8 +40,8 @@
 //     AddObject makes a new record, disabled and without an address
 //     (TR-181: nothing is configured until the ACS has given IPAddress,
 //     SubnetMask for IPv4, and Enable true); DeleteObject takes the
-//     address off the link (AddrDel) and drops the record. Addresses the
-//     system manages itself refuse DeleteObject with 9001: a DHCP or
+//     address off the link (RTM_DELADDR) and drops the record. Addresses
+//     the system manages itself refuse DeleteObject with 9001: a DHCP or
 //     SLAAC address (finite lifetime) would only come back, and deleting
 //     IPv6 link-local or loopback addresses breaks the link.
 //   - Routing.Router.1.IPv4Forwarding.{i}: the main table's routes
@@ -89,11 +90,11 @@
 // DeviceInfo (uptime, memory, CPU, processes) reads /proc; the identity
 // the configuration leaves empty comes from /etc/openwrt_release or
 // /etc/os-release and the first Ethernet MAC. Routing.Router.1 lists the
-// main IPv4 table from /proc/net/route (with the static rows above), DNS.Client.Server the resolver
-// file, Hosts.Host the IPv4 neighbour table (/proc/net/arp) with the
-// host names from dnsmasq's lease file (DefaultLeasesFile). DSL.Line
-// comes from a dsl.Driver (files under DefaultDSLDir by default), USB
-// from package usb.
+// main IPv4 table from /proc/net/route (with the static rows above),
+// DNS.Client.Server the resolver file, Hosts.Host the IPv4 neighbour
+// table (/proc/net/arp) with the host names from dnsmasq's lease file
+// (DefaultLeasesFile). DSL.Line comes from a dsl.Driver (files under
+// DefaultDSLDir by default), USB from package usb.
 //
 // # Caveats
 //
